@@ -1,0 +1,37 @@
+# Two commands: `make demo` and `make test`. Both create .venv and install what they need.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow fuzz lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,spark]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf demo-project
+	$(BIN)/uncounted demo demo-project
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 -m "not slow" -p no:cacheprovider
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -p no:cacheprovider
+
+fuzz: $(STAMP)
+	UNCOUNTED_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) demo-project .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""estimate step of the pipeline."""

@@ -1,0 +1,1 @@
+"""ingest step of the pipeline."""

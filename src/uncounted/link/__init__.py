@@ -1,0 +1,1 @@
+"""link step of the pipeline."""

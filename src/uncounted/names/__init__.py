@@ -1,0 +1,1 @@
+"""names step of the pipeline."""

@@ -1,0 +1,1 @@
+"""review step of the pipeline."""

@@ -1,0 +1,1 @@
+"""simulate step of the pipeline."""

@@ -1,0 +1,1 @@
+"""store step of the pipeline."""
