@@ -1,1 +1,5 @@
-"""store step of the pipeline."""
+"""DuckDB store: schema, migrations, transactions and the audit log."""
+
+from uncounted.store.db import Store, now
+
+__all__ = ["Store", "now"]
