@@ -1,0 +1,13 @@
+"""Import every command module so each registers itself on the app."""
+
+from uncounted.cli import (  # noqa: F401
+    cmd_demo,
+    cmd_estimate,
+    cmd_export,
+    cmd_ingest,
+    cmd_init,
+    cmd_link,
+    cmd_quarantine,
+    cmd_report,
+    cmd_status,
+)

@@ -1,0 +1,312 @@
+"""The Python API of a project folder: the same operations as the CLI.
+
+``Project(path)`` opens ``path/uncounted.toml`` and ``path/.uncounted/uncounted.duckdb``.  Every
+method that changes state runs as one store transaction with an audit entry, so the CLI, the web
+app and notebooks see the same consistent project.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from uncounted.config import CONFIG_FILE, ProjectConfig, SourceConfig
+from uncounted.exceptions import InputError, ProjectError
+from uncounted.progress import ProgressCallback
+from uncounted.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What a project holds now."""
+
+    project: str
+    sources: pd.DataFrame
+    n_records: int
+    n_quarantined: int
+    n_clusters: int | None
+    link_run: dict[str, Any] | None
+    histories: pd.DataFrame | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "n_records": self.n_records,
+            "n_quarantined": self.n_quarantined,
+            "n_clusters": self.n_clusters,
+            "sources": self.sources.to_dict(orient="records"),
+            "link_run": self.link_run,
+            "capture_histories": None if self.histories is None
+            else self.histories.to_dict(orient="records"),
+            **self.extra,
+        }
+
+
+class Project:
+    """An uncounted project folder.
+
+    Parameters
+    ----------
+    path:
+        The folder holding ``uncounted.toml``.
+    read_only:
+        Open the database without write access.
+    """
+
+    def __init__(self, path: str | Path = ".", *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.config = ProjectConfig.load(self.path)
+        self._read_only = read_only
+        self._store: Store | None = None
+        self.actor = "api"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path, *, name: str | None = None) -> Project:
+        """Create a new project folder (refuses to overwrite an existing project)."""
+        p = Path(path)
+        if (p / CONFIG_FILE).exists():
+            raise ProjectError(f"{p / CONFIG_FILE} already exists: {p} is already a project.")
+        p.mkdir(parents=True, exist_ok=True)
+        cfg = ProjectConfig(name=name or p.resolve().name)
+        cfg.save(p)
+        proj = cls(p)
+        with proj.store.transaction():
+            proj.store.audit("init", str(p.resolve().name), {"name": cfg.name}, actor="cli")
+        return proj
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.for_project(self.path, read_only=self._read_only)
+            self._store.actor = self.actor
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------
+    def ingest(self, file: str | Path, *, source: str, mapping: str | Path | dict[str, Any],
+               progress: ProgressCallback | None = None) -> Any:
+        """Ingest one file as one transaction; returns an ``IngestReport``."""
+        from uncounted.ingest import ingest_file
+
+        report = ingest_file(self.store, Path(file), source=source, mapping=mapping,
+                             actor=self.actor, progress=progress)
+        if source not in self.config.sources:
+            self.config.sources[source] = SourceConfig(
+                name=source, mapping=str(mapping) if not isinstance(mapping, dict) else None)
+            self.config.save(self.path)
+        return report
+
+    def records(self, *, active: bool = True) -> pd.DataFrame:
+        where = "WHERE active" if active else ""
+        return self.store.query_df(f"SELECT * FROM records {where} ORDER BY record_uid")
+
+    def quarantine(self) -> pd.DataFrame:
+        return self.store.query_df(
+            "SELECT quarantine_id, source, file_name, line_no, field, raw_text, reason "
+            "FROM quarantine ORDER BY quarantine_id")
+
+    # -- link -----------------------------------------------------------------------------
+    def link(self, *, engine: str | None = None, threshold: float | None = None,
+             progress: ProgressCallback | None = None) -> Any:
+        """Link records within and across lists and store the clusters (one transaction)."""
+        from uncounted import link as link_mod
+
+        return link_mod.run_project_linkage(
+            self.store, engine=engine or self.config.link.engine,
+            threshold=threshold if threshold is not None else self.config.link.threshold,
+            actor=self.actor, progress=progress)
+
+    def clusters(self) -> pd.DataFrame:
+        """``source, record_id, cluster_id`` of the current linkage run (record ids as input)."""
+        run = self.current_link_run()
+        if run is None:
+            raise ProjectError("no linkage yet: run `uncounted link` first.")
+        return self.store.query_df(
+            "SELECT r.source, r.record_id, c.cluster_id, r.record_uid, r.event_type, r.place, "
+            "r.event_date FROM clusters c JOIN records r USING (record_uid) "
+            "WHERE c.run_id = ? AND r.active ORDER BY r.source, r.record_uid", [run["run_id"]])
+
+    def current_link_run(self) -> dict[str, Any] | None:
+        df = self.store.query_df(
+            "SELECT run_id, started_at, finished_at, engine, splink_version, threshold, n_records, "
+            "n_pairs, n_clusters FROM link_runs WHERE current AND status = 'done' "
+            "ORDER BY run_id DESC LIMIT 1")
+        if df.empty:
+            return None
+        rec = df.iloc[0].to_dict()
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
+
+    def export_clusters(self, path: str | Path) -> int:
+        df = self.clusters()[["source", "record_id", "cluster_id"]]
+        df.to_csv(path, index=False)
+        return len(df)
+
+    # -- estimate -------------------------------------------------------------------------
+    def capture_histories(self, by: list[str] | None = None) -> Any:
+        """Capture histories from the current clusters, overall or per stratum.
+
+        A person's stratum is taken from their records (the most severe event type; the most
+        common value of other fields), so that one person is in exactly one stratum.
+        """
+        from uncounted.estimate import CaptureHistories
+
+        df = self.clusters()
+        lists = sorted(self.store.query_df("SELECT DISTINCT source FROM records WHERE active")["source"])
+        if not by:
+            return CaptureHistories.from_records(df, list_col="source", id_col="cluster_id", lists=lists)
+        strata = person_strata(df, by)
+        out: dict[str, Any] = {}
+        for key, sub in df.assign(stratum=df["cluster_id"].map(strata)).groupby("stratum"):
+            out[str(key)] = CaptureHistories.from_records(sub, list_col="source", id_col="cluster_id",
+                                                          lists=lists)
+        return out
+
+    def estimate(self, *, method: str | None = None, by: list[str] | None = None,
+                 random_state: int | None = None, progress: ProgressCallback | None = None) -> Any:
+        from uncounted.estimate.analysis import analyse
+
+        hist = self.capture_histories(by)
+        return analyse(hist, method=method or self.config.estimate.method,
+                       random_state=self.config.estimate.seed if random_state is None else random_state,
+                       progress=progress)
+
+    def save_estimate(self, analysis: Any, *, by: list[str] | None = None) -> int:
+        """Keep an estimation run (its JSON) so reports and the dashboard show what was run."""
+        import json
+
+        from uncounted.store import now
+
+        run = self.current_link_run()
+        with self.store.transaction() as con:
+            rid = self.store.next_id("seq_estimate_run")
+            con.execute("UPDATE estimate_runs SET current = FALSE WHERE coalesce(by_fields, '') = ?",
+                        [",".join(by or [])])
+            con.execute(
+                "INSERT INTO estimate_runs VALUES (?, ?, ?, ?, ?, ?, TRUE)",
+                [rid, now(), None if run is None else run["run_id"], analysis.to_dict().get("method", ""),
+                 ",".join(by or []), json.dumps(analysis.to_dict(), default=str)])
+            self.store.audit("estimate", f"estimate_run:{rid}",
+                             {"by": by or [], "method": analysis.to_dict().get("method")})
+        return rid
+
+    def latest_estimates(self) -> dict[str, Any]:
+        """The current estimation run per stratification ('' = overall), as stored JSON."""
+        import json
+
+        df = self.store.query_df(
+            "SELECT by_fields, result FROM estimate_runs WHERE current ORDER BY run_id")
+        return {str(r.by_fields or ""): json.loads(r.result) for r in df.itertuples(index=False)}
+
+    # -- claims and incidents -------------------------------------------------------------
+    def add_claim(self, claim: dict[str, Any]) -> int:
+        """Record an official or witness claim (who, when, what it counts, number or range)."""
+        from uncounted.store import now
+
+        counts = claim.get("counts", "both")
+        if counts not in ("killed", "wounded", "both"):
+            raise InputError(f"claim counts must be killed, wounded or both; got {counts!r}")
+        low = claim.get("low", claim.get("number"))
+        high = claim.get("high", low)
+        with self.store.transaction() as con:
+            cid = self.store.next_id("seq_claim")
+            con.execute(
+                "INSERT INTO claims (claim_id, claimant, said_on, published_in, counts, place, "
+                "period_start, period_end, low, high, per_day, text, url, document_sha256, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [cid, claim["claimant"], claim.get("said_on"), claim.get("published_in"), counts,
+                 claim.get("place"), claim.get("period_start"), claim.get("period_end"), low, high,
+                 bool(claim.get("per_day", False)), claim.get("text"), claim.get("url"),
+                 claim.get("document_sha256"), now()])
+            self.store.audit("claim.add", f"claim:{cid}", {"claimant": claim["claimant"],
+                                                           "low": low, "high": high})
+        return cid
+
+    def claims(self) -> pd.DataFrame:
+        return self.store.query_df("SELECT * FROM claims ORDER BY claim_id")
+
+    def add_incident(self, incident: dict[str, Any]) -> int:
+        """Record count-only evidence (e.g. medical buses seen at a station)."""
+        from uncounted.store import now
+
+        with self.store.transaction() as con:
+            iid = self.store.next_id("seq_incident")
+            con.execute(
+                "INSERT INTO incidents (incident_id, group_id, source, date_start, date_end, place, "
+                "seen, count_min, count_max, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [iid, incident.get("group_id"), incident["source"], incident.get("date_start"),
+                 incident.get("date_end", incident.get("date_start")), incident.get("place"),
+                 incident.get("seen"), incident.get("count_min"), incident.get("count_max"),
+                 incident.get("text"), now()])
+            self.store.audit("incident.add", f"incident:{iid}", {"source": incident["source"]})
+        return iid
+
+    def incidents(self) -> pd.DataFrame:
+        return self.store.query_df("SELECT * FROM incidents ORDER BY date_start, incident_id")
+
+    # -- status ---------------------------------------------------------------------------
+    def status(self) -> StatusReport:
+        src = self.store.query_df(
+            "SELECT source, count(*) FILTER (WHERE active) AS records, "
+            "count(*) FILTER (WHERE NOT active) AS superseded FROM records GROUP BY source ORDER BY source")
+        q = self.store.query_df("SELECT source, count(*) AS quarantined FROM quarantine GROUP BY source")
+        src = src.merge(q, on="source", how="outer").fillna(0)
+        for c in ("records", "superseded", "quarantined"):
+            if c in src:
+                src[c] = src[c].astype(int)
+        n_records = int(self.store.scalar("SELECT count(*) FROM records WHERE active") or 0)
+        n_q = int(self.store.scalar("SELECT count(*) FROM quarantine") or 0)
+        run = self.current_link_run()
+        hist = None
+        n_clusters = None
+        if run is not None:
+            ch = self.capture_histories()
+            hist = ch.to_frame()
+            n_clusters = int(ch.n_observed)
+        return StatusReport(project=self.config.name, sources=src, n_records=n_records,
+                            n_quarantined=n_q, n_clusters=n_clusters, link_run=run, histories=hist)
+
+
+_SEVERITY = {"killed": 0, "died_of_wounds": 1, "missing": 2, "wounded": 3, "unknown": 4}
+
+
+def person_strata(df: pd.DataFrame, by: list[str]) -> pd.Series:
+    """One stratum label per cluster from its records' fields (see :meth:`Project.capture_histories`)."""
+    missing = [b for b in by if b not in df.columns and b != "month"]
+    if missing:
+        raise InputError(f"cannot stratify by {missing}: allowed fields are event_type, place, month, "
+                         "source fields present in the records.")
+    parts = []
+    for b in by:
+        if b == "event_type":
+            sev = df["event_type"].fillna("unknown").map(_SEVERITY).fillna(4)
+            s = df.assign(_sev=sev).sort_values("_sev").groupby("cluster_id")["event_type"].first()
+            parts.append(s.fillna("unknown"))
+        elif b == "month":
+            m = pd.to_datetime(df["event_date"]).dt.strftime("%Y-%m")
+            parts.append(df.assign(_m=m).groupby("cluster_id")["_m"].agg(
+                lambda x: x.mode().iloc[0] if x.notna().any() else "unknown"))
+        else:
+            parts.append(df.groupby("cluster_id")[b].agg(
+                lambda x: x.mode().iloc[0] if x.notna().any() else "unknown"))
+    lab = parts[0].astype(str)
+    for p in parts[1:]:
+        lab = lab + "/" + p.astype(str)
+    return lab
