@@ -1,0 +1,190 @@
+"""The robustness verdict: robust / sensitive / not estimable, from explicit rules.
+
+Why a verdict at all: multiple systems estimation can be confidently wrong (a hidden group that
+no list records well, lists that depend on one another), and a casualty count is cited for
+years.  The rules below are deliberately simple, each one is a symptom that a published number
+would not survive scrutiny, and each threshold is documented with its reason in
+``docs/verdict.md``.  The verdict is computed only from what the data and the fits show; it
+never looks at the truth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from uncounted.estimate.histories import CaptureHistories
+from uncounted.estimate.result import EstimateResult
+
+ROBUST = "robust"
+SENSITIVE = "sensitive"
+NOT_ESTIMABLE = "not estimable"
+
+
+@dataclass(frozen=True)
+class VerdictRules:
+    """Thresholds of the verdict (see docs/verdict.md for the reason behind each)."""
+
+    min_informative_lists: int = 3
+    max_method_ratio: float = 1.25
+    max_rhat: float = 1.05
+    min_ess: float = 100.0
+    max_chain_spread: float = 0.10
+    max_interval_ratio: float = 3.0
+    min_cell_count: int = 3
+    max_sparse_fraction: float = 0.5
+    bound_fraction: float = 0.9
+    min_gof_pvalue: float = 0.01
+    max_linkage_movement: float = 0.20
+    max_dark_fraction: float = 0.80
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    reasons: tuple[str, ...] = ()
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "reasons": list(self.reasons), "checks": self.checks}
+
+
+def estimability(hist: CaptureHistories, rules: VerdictRules = VerdictRules()) -> list[str]:
+    """Reasons why no estimate should be attempted at all (empty list: go ahead)."""
+    reasons = []
+    sizes = hist.list_sizes
+    informative = int((sizes > 0).sum())
+    if informative < rules.min_informative_lists:
+        reasons.append(f"only {informative} list(s) record anyone in this stratum; at least "
+                       f"{rules.min_informative_lists} are needed to model dependence between lists")
+    pats = hist.patterns
+    counts = hist.counts
+    overlap = int(counts[pats.sum(axis=1) >= 2].sum()) if len(counts) else 0
+    if overlap == 0:
+        reasons.append("no person is on more than one list: without overlap the lists say nothing "
+                       "about who is missing")
+    if hist.n_observed < 10:
+        reasons.append(f"only {hist.n_observed} persons observed")
+    return reasons
+
+
+def judge(
+    hist: CaptureHistories,
+    results: Mapping[str, EstimateResult],
+    failures: Mapping[str, str] | None = None,
+    *,
+    linkage_estimates: Mapping[float, float] | None = None,
+    rules: VerdictRules = VerdictRules(),
+) -> Verdict:
+    """Apply the verdict rules to the fits of one stratum.
+
+    Parameters
+    ----------
+    hist : CaptureHistories
+        The stratum's table.
+    results : mapping of method name to EstimateResult
+        The defensible methods that produced an estimate.
+    failures : mapping of method name to reason
+        Methods that refused (non-existent MLE, non-identifiable, ...).
+    linkage_estimates : mapping threshold -> headline estimate, optional
+        The estimate at several linkage thresholds (from the linkage step).
+    """
+    failures = dict(failures or {})
+    pre = estimability(hist, rules)
+    if pre:
+        return Verdict(NOT_ESTIMABLE, tuple(pre), {"estimability": pre})
+    if not results:
+        return Verdict(NOT_ESTIMABLE, tuple(f"{m}: {r}" for m, r in failures.items())
+                       or ("no method produced an estimate",), {})
+    reasons: list[str] = []
+    checks: dict[str, Any] = {}
+    n = hist.n_observed
+
+    # 1. methods disagree beyond their intervals, or by more than a factor
+    ests = {m: r.estimate for m, r in results.items() if math.isfinite(r.estimate)}
+    if len(ests) >= 2:
+        lo_m, hi_m = min(ests, key=ests.__getitem__), max(ests, key=ests.__getitem__)
+        ratio = ests[hi_m] / max(ests[lo_m], 1.0)
+        checks["method_ratio"] = ratio
+        disjoint = [
+            (a, b) for a in results for b in results
+            if a < b and (results[a].upper < results[b].lower or results[b].upper < results[a].lower)
+        ]
+        checks["disjoint_intervals"] = [f"{a} vs {b}" for a, b in disjoint]
+        if ratio > rules.max_method_ratio:
+            reasons.append(f"methods disagree: {lo_m} gives {ests[lo_m]:,.0f}, {hi_m} gives "
+                           f"{ests[hi_m]:,.0f} (ratio {ratio:.2f} > {rules.max_method_ratio})")
+        elif disjoint:
+            reasons.append("methods' 95% intervals do not overlap: " + "; ".join(checks["disjoint_intervals"]))
+
+    # 2. sampler diagnostics
+    for m, r in results.items():
+        d = r.diagnostics
+        rhat = d.get("rhat")
+        ess = d.get("ess")
+        if rhat is not None and np.isfinite(rhat) and rhat > rules.max_rhat:
+            reasons.append(f"{m}: chains have not converged (R-hat {rhat:.3f} > {rules.max_rhat})")
+        if ess is not None and np.isfinite(ess) and ess < rules.min_ess:
+            reasons.append(f"{m}: effective sample size {ess:.0f} < {rules.min_ess:.0f}")
+        meds = d.get("chain_medians")
+        if meds is not None and len(meds) >= 2:
+            meds = np.asarray(meds, dtype=float)
+            spread = float((meds.max() - meds.min()) / max(np.median(meds), 1.0))
+            checks[f"{m}_chain_spread"] = spread
+            if spread > rules.max_chain_spread:
+                reasons.append(f"{m}: chains disagree (medians {meds.min():,.0f}–{meds.max():,.0f})")
+        # 4. posterior or profile piled against a bound
+        if d.get("grid_converged") is False:
+            reasons.append(f"{m}: posterior mass piles against the upper end of the grid")
+        if d.get("at_bound") or d.get("upper_censored"):
+            reasons.append(f"{m}: the interval reaches the search bound")
+        # 5. goodness of fit
+        p = d.get("gof_pvalue")
+        if p is not None and np.isfinite(p) and p < rules.min_gof_pvalue:
+            reasons.append(f"{m}: the selected model fits poorly (goodness-of-fit p = {p:.3g})")
+
+    # 3. sparse or empty cells
+    cells = hist.counts
+    k = hist.k
+    n_cells = 2**k - 1
+    sparse = (n_cells - len(cells)) + int((cells < rules.min_cell_count).sum())
+    frac = sparse / n_cells
+    checks["sparse_cell_fraction"] = frac
+    if frac > rules.max_sparse_fraction:
+        reasons.append(f"{sparse} of {n_cells} observable cells have fewer than "
+                       f"{rules.min_cell_count} persons: interactions are weakly identified")
+
+    # 6. precision: an interval so wide that the number says little
+    for m, r in results.items():
+        if r.lower > 0 and math.isfinite(r.upper):
+            ir = r.upper / r.lower
+            if ir > rules.max_interval_ratio:
+                reasons.append(f"{m}: the 95% interval spans a factor of {ir:.1f}")
+        elif not math.isfinite(r.upper):
+            reasons.append(f"{m}: the interval has no finite upper limit")
+
+    # 7. most of the count is extrapolated
+    med = float(np.median(list(ests.values()))) if ests else math.nan
+    if math.isfinite(med) and med > 0:
+        dark = 1 - n / med
+        checks["dark_fraction"] = dark
+        if dark > rules.max_dark_fraction:
+            reasons.append(f"{dark:.0%} of the estimate is people on no list: the count rests on "
+                           "extrapolation")
+
+    # 8. linkage sensitivity
+    if linkage_estimates and len(linkage_estimates) >= 2:
+        vals = np.array([v for v in linkage_estimates.values() if math.isfinite(v)])
+        if len(vals) >= 2:
+            move = float((vals.max() - vals.min()) / max(np.median(vals), 1.0))
+            checks["linkage_movement"] = move
+            if move > rules.max_linkage_movement:
+                reasons.append(f"the estimate moves by {move:.0%} across linkage thresholds")
+
+    for m, why in failures.items():
+        checks.setdefault("refused", {})[m] = why
+    return Verdict(SENSITIVE if reasons else ROBUST, tuple(reasons), checks)
