@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from uncounted.config import ProjectConfig, SourceConfig
+from uncounted.exceptions import ProjectError, ProjectNotFoundError
+
+
+def test_roundtrip(tmp_path):
+    cfg = ProjectConfig(name="p", sources={"xray": SourceConfig("xray", mapping="m/xray.toml")})
+    cfg.estimate.strata = ["event_type"]
+    cfg.save(tmp_path)
+    back = ProjectConfig.load(tmp_path)
+    assert back.name == "p"
+    assert back.sources["xray"].mapping == "m/xray.toml"
+    assert back.estimate.strata == ["event_type"]
+    assert back.link.threshold == pytest.approx(0.9)
+
+
+def test_missing_project_says_how_to_create_one(tmp_path):
+    with pytest.raises(ProjectNotFoundError, match="uncounted init"):
+        ProjectConfig.load(tmp_path)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    (tmp_path / "uncounted.toml").write_text(
+        '[project]\nname = ""\n[link]\nengine = "oracle"\nthreshold = 2.0\n', encoding="utf-8")
+    with pytest.raises(ProjectError) as exc:
+        ProjectConfig.load(tmp_path)
+    msg = str(exc.value)
+    assert "name" in msg and "engine" in msg and "threshold" in msg
