@@ -57,7 +57,7 @@ def test_audit_chain_detects_edit_and_deletion():
         s2.audit("step", f"obj:{i}", {"i": i})
     s2.con.execute("DELETE FROM audit_log WHERE seq = 2")
     rep2 = audit.verify(s2.con)
-    assert not rep2.ok and any("entry 2 is missing" in p for p in rep2.problems)
+    assert not rep2.ok and any("entry 2" in p for p in rep2.problems)
 
 
 def test_second_writer_process_gets_a_clear_error(tmp_path):
