@@ -1,0 +1,200 @@
+"""Sensitive values (source identities, witness names and contacts, notes) kept apart and encrypted.
+
+Why apart: records, links and estimates never need who *told* us about a death, only that a
+list did.  Keeping those values in their own table (``sensitive_values``) means every aggregate
+view works without the key, and a redacted export can leave the table out entirely.
+
+Why associated data: each ciphertext is bound to ``(owner_kind, owner_id, field)``.  Someone who
+can write to the database but has no key could otherwise move a ciphertext to another row (put
+one witness's phone number under another's name) and it would decrypt cleanly; with the binding it
+fails to decrypt and :class:`~uncounted.exceptions.CryptoError` says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from uncounted.exceptions import CryptoError, InputError
+from uncounted.store.crypto import KeyRing, encryption_configured
+from uncounted.store.db import Store
+
+log = logging.getLogger(__name__)
+
+AAD_PREFIX = "uncounted/sensitive/v1"
+
+
+def associated_data(owner_kind: str, owner_id: str, field: str) -> bytes:
+    """The bytes every sensitive ciphertext is bound to (unambiguous: JSON array)."""
+    return json.dumps([AAD_PREFIX, owner_kind, owner_id, field], ensure_ascii=False).encode("utf-8")
+
+
+def _check_part(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise InputError(f"{name} must be a non-empty string without NUL; got {value!r}")
+    return value
+
+
+def _project_dir(store: Store) -> Path | None:
+    if store.path == ":memory:":
+        return None
+    return Path(store.path).resolve().parent.parent
+
+
+class SensitiveStore:
+    """Read and write sensitive values of one store, encrypting when a key is given.
+
+    Parameters
+    ----------
+    store:
+        The project store.
+    keyring:
+        The unlocked key, or None.  Without it, encrypted values cannot be read and new values
+        cannot be written if the project has a key (``.uncounted/keyparams.json``): writing them
+        in clear would silently defeat the encryption.
+    allow_plaintext:
+        Permit writing values in clear when there is no key.  Default: only when the project has
+        no key configured (and for in-memory stores).
+    """
+
+    def __init__(self, store: Store, keyring: KeyRing | None,
+                 *, allow_plaintext: bool | None = None) -> None:
+        self.store = store
+        self.keyring = keyring
+        if allow_plaintext is None:
+            project = _project_dir(store)
+            allow_plaintext = project is None or not encryption_configured(project)
+        self.allow_plaintext = allow_plaintext
+
+    def put(self, owner_kind: str, owner_id: str, field: str, value: str) -> None:
+        """Store (or replace) one value, in one transaction with an audit entry.
+
+        The audit entry names the owner and field, never the value.
+
+        Raises
+        ------
+        CryptoError
+            No key, and the project requires encryption.
+        InputError
+            Empty names or a non-string value.
+        """
+        for name, part in (("owner_kind", owner_kind), ("owner_id", owner_id), ("field", field)):
+            _check_part(name, part)
+        if not isinstance(value, str):
+            raise InputError(f"a sensitive value must be a string; got {type(value).__name__}")
+        if self.keyring is not None:
+            blob = self.keyring.encrypt(value.encode("utf-8"),
+                                        associated_data(owner_kind, owner_id, field))
+            row: list[object] = [owner_kind, owner_id, field, True, None, blob]
+        elif self.allow_plaintext:
+            log.warning("storing sensitive %s.%s in clear: this project has no key",
+                        owner_kind, field)
+            row = [owner_kind, owner_id, field, False, value, None]
+        else:
+            raise CryptoError(
+                "this project encrypts sensitive values and no key was given; unlock it with "
+                "UNCOUNTED_PASSPHRASE or UNCOUNTED_KEYFILE"
+            )
+        with self.store.transaction() as con:
+            con.execute(
+                "DELETE FROM sensitive_values WHERE owner_kind = ? AND owner_id = ? AND field = ?",
+                [owner_kind, owner_id, field],
+            )
+            con.execute("INSERT INTO sensitive_values VALUES (?, ?, ?, ?, ?, ?)", row)
+            self.store.audit("sensitive.put", f"{owner_kind}:{owner_id}",
+                             {"field": field, "encrypted": bool(row[3])})
+
+    def get(self, owner_kind: str, owner_id: str, field: str,
+            default: str | None = None) -> str | None:
+        """Return the value, or ``default`` when there is none.
+
+        Raises
+        ------
+        CryptoError
+            The value is encrypted and there is no key, or it does not decrypt (wrong key, or
+            the ciphertext was altered or moved from another row).
+        """
+        with self.store._lock:
+            row = self.store.con.execute(
+                "SELECT encrypted, value, ciphertext FROM sensitive_values "
+                "WHERE owner_kind = ? AND owner_id = ? AND field = ?",
+                [owner_kind, owner_id, field],
+            ).fetchone()
+        if row is None:
+            return default
+        encrypted, value, blob = row
+        if not encrypted:
+            return None if value is None else str(value)
+        if self.keyring is None:
+            raise CryptoError(
+                f"{owner_kind} {owner_id}: {field} is encrypted; unlock the project with "
+                "UNCOUNTED_PASSPHRASE or UNCOUNTED_KEYFILE to read it"
+            )
+        return self.keyring.decrypt(bytes(blob),
+                                    associated_data(owner_kind, owner_id, field)).decode("utf-8")
+
+    def fields(self, owner_kind: str, owner_id: str) -> list[str]:
+        """Names of the fields stored for one owner (readable without the key)."""
+        with self.store._lock:
+            rows = self.store.con.execute(
+                "SELECT field FROM sensitive_values WHERE owner_kind = ? AND owner_id = ? "
+                "ORDER BY field", [owner_kind, owner_id],
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def delete(self, owner_kind: str, owner_id: str, field: str | None = None) -> int:
+        """Delete one field (or all fields of an owner); returns how many were deleted.
+
+        Notes
+        -----
+        DuckDB does not overwrite freed blocks at once: a deleted *plaintext* value may stay in
+        the file until the space is reused.  Encrypted values are safe to delete.
+        """
+        sql = "FROM sensitive_values WHERE owner_kind = ? AND owner_id = ?"
+        params: list[object] = [owner_kind, owner_id]
+        if field is not None:
+            sql += " AND field = ?"
+            params.append(field)
+        with self.store.transaction() as con:
+            row = con.execute("SELECT count(*) " + sql, params).fetchone()
+            n = int(row[0]) if row else 0
+            if n:
+                con.execute("DELETE " + sql, params)
+                self.store.audit("sensitive.delete", f"{owner_kind}:{owner_id}",
+                                 {"field": field, "n": n})
+        return n
+
+    def encrypt_existing(self) -> int:
+        """Encrypt every value still stored in clear (after a key was created); returns the count.
+
+        One transaction: a crash leaves either all or none encrypted.
+        """
+        if self.keyring is None:
+            raise CryptoError("encrypt_existing needs a key")
+        with self.store.transaction() as con:
+            rows = con.execute(
+                "SELECT owner_kind, owner_id, field, value FROM sensitive_values "
+                "WHERE NOT encrypted"
+            ).fetchall()
+            for kind, oid, fld, value in rows:
+                blob = self.keyring.encrypt(str(value or "").encode("utf-8"),
+                                            associated_data(kind, oid, fld))
+                con.execute(
+                    "UPDATE sensitive_values SET encrypted = TRUE, value = NULL, ciphertext = ? "
+                    "WHERE owner_kind = ? AND owner_id = ? AND field = ?",
+                    [blob, kind, oid, fld],
+                )
+            if rows:
+                self.store.audit("sensitive.encrypt_existing", None, {"n": len(rows)})
+        return len(rows)
+
+    def count(self) -> tuple[int, int]:
+        """(encrypted, in clear) counts (readable without the key)."""
+        with self.store._lock:
+            row = self.store.con.execute(
+                "SELECT count(*) FILTER (WHERE encrypted), count(*) FILTER (WHERE NOT encrypted) "
+                "FROM sensitive_values"
+            ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
