@@ -8,8 +8,7 @@ import duckdb
 import pytest
 
 from uncounted.exceptions import AuditError
-from uncounted.store import Store, now
-from uncounted.store import audit
+from uncounted.store import Store, audit, now
 from uncounted.store.audit import GENESIS, entry_hash, seal, verify
 
 KEY = b"k" * 32

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from uncounted.store import Store
-from uncounted.store import crashpoints
+from uncounted.store import Store, crashpoints
 from uncounted.store.audit import verify
 
 from .crashkit import run_snippet, run_until_crash
