@@ -13,6 +13,7 @@ Nothing in the library imports this package except the CLI and the demo.
 """
 
 from uncounted.simulate.case import OFFICIAL_CLAIMS, GomelCase, generate_case
+from uncounted.simulate.histories import SCENARIOS, HistorySimulation, simulate_histories
 from uncounted.simulate.lists import CAPTURE, LIST_NAMES
 from uncounted.simulate.mappings import mapping_for
 from uncounted.simulate.people import generate_people
@@ -22,7 +23,10 @@ __all__ = [
     "LIST_NAMES",
     "OFFICIAL_CLAIMS",
     "GomelCase",
+    "HistorySimulation",
+    "SCENARIOS",
     "generate_case",
     "generate_people",
     "mapping_for",
+    "simulate_histories",
 ]

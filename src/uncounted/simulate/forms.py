@@ -159,7 +159,7 @@ _BY_LATIN = {
     "т": "t", "у": "u", "ў": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
     "ы": "y", "ь": "", "'": "", "э": "e", "ґ": "g",
 }
-_BY_IOTATED = {"я": "ia", "е": "ie", "ё": "io", "ю": "iu"}
+_BY_IOTATED = {"я": "ia", "е": "e", "ё": "io", "ю": "iu"}
 _BY_IOTATED_INITIAL = {"я": "ya", "е": "ye", "ё": "yo", "ю": "yu"}
 _BY_VOWELS = set("аеёіиоуыэюяў'ь")
 
@@ -168,7 +168,7 @@ _BY_VOWELS = set("аеёіиоуыэюяў'ь")
 def belarusian_latin(text: str) -> str:
     """Romanise Belarusian Cyrillic in the style of Belarusian passports.
 
-    Iotated vowels are ``ia, ie, io, iu`` after a consonant and ``ya, ye, yo, yu`` at the
+    Iotated vowels are ``ia, e, io, iu`` after a consonant (Сяргей → Siarhei) and ``ya, ye, yo, yu`` at the
     start of a word or after a vowel; ``г`` is ``h``, ``ў`` is ``u``; final ``-ый`` is ``-y``.
 
     Examples
