@@ -1,0 +1,334 @@
+"""The Fellegi-Sunter model (via Splink): comparisons, blocking, training and prediction.
+
+The model follows Fellegi & Sunter (1969), "A theory for record linkage", JASA 64:1183-1210:
+each comparison has levels, each level an m probability (among true matches) and a u
+probability (among non-matches); a pair's match weight is the sum of log2(m/u).  Parameters are
+estimated without labels as in Winkler (1988) and Splink's documentation: u by random sampling
+of record pairs (almost all random pairs are non-matches), m by expectation maximisation on
+blocked pairs, several times with different blocking rules so that every comparison is trained
+on pairs not selected by it.  Exact matches on common surnames are down-weighted with
+term-frequency adjustments (Winkler 1989, "Frequency-based matching in Fellegi-Sunter model of
+record linkage").
+
+Only this module (and the rest of :mod:`uncounted.link`) imports Splink.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from uncounted.exceptions import LinkageError
+from uncounted.link.settings import LinkSettings
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None] | None
+
+
+def _splink() -> Any:
+    try:
+        import splink
+    except ImportError as exc:  # pragma: no cover
+        raise LinkageError("Splink is not installed; `pip install 'splink>=5,<6'`") from exc
+    return splink
+
+
+def splink_version() -> str:
+    return str(_splink().__version__)
+
+
+# -- comparisons ---------------------------------------------------------------------------
+
+def _comparisons(keyed: bool = True) -> list[Any]:
+    """The comparisons of the model (``keyed=False``: the plain baseline on raw strings).
+
+    The baseline uses the same structure on raw, lower-cased name strings (``family_key`` etc.
+    then hold the raw strings; no phonetic key, no alias sets), so the difference between the
+    two models is the name normalisation alone.
+    """
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    family_levels: list[Any] = [
+        cll.NullLevel("family_key"),
+        cll.ExactMatchLevel("family_key").configure(tf_adjustment_column="family_key"),
+        cll.CustomLevel(
+            "family_key_l = given_key_r AND given_key_l = family_key_r",
+            label_for_charts="family and given name swapped",
+        ),
+        cll.JaroWinklerLevel("family_key", 0.95),
+    ]
+    if keyed:
+        family_levels.append(cll.ExactMatchLevel("family_phonetic"))
+    family_levels += [cll.JaroWinklerLevel("family_key", 0.85), cll.ElseLevel()]
+    family = cl.CustomComparison(family_levels, output_column_name="family",
+                                 comparison_description="family name key")
+
+    given_levels: list[Any] = [
+        cll.CustomLevel(
+            "(given_key_l IS NULL AND initials_l IS NULL) OR (given_key_r IS NULL AND initials_r IS NULL)",
+            label_for_charts="given name and initials missing",
+        ).configure(is_null_level=True),
+        cll.ExactMatchLevel("given_key").configure(tf_adjustment_column="given_key"),
+    ]
+    if keyed:
+        given_levels.append(cll.ArrayIntersectLevel("given_aliases", 1))
+    given_levels += [
+        cll.JaroWinklerLevel("given_key", 0.9),
+        cll.CustomLevel("given_init_l = given_init_r", label_for_charts="same given initial"),
+        cll.ElseLevel(),
+    ]
+    given = cl.CustomComparison(given_levels, output_column_name="given",
+                                comparison_description="given name key or alias set")
+
+    patronymic = cl.CustomComparison([
+        cll.NullLevel("patronymic_key"),
+        cll.ExactMatchLevel("patronymic_key"),
+        cll.JaroWinklerLevel("patronymic_key", 0.9),
+        cll.ElseLevel(),
+    ], output_column_name="patronymic")
+
+    full = "birth_d_l IS NOT NULL AND birth_d_r IS NOT NULL"
+    birth = cl.CustomComparison([
+        cll.NullLevel("birth_year_est"),
+        cll.CustomLevel(
+            "birth_y_l = birth_y_r AND birth_m_l = birth_m_r AND birth_d_l = birth_d_r",
+            label_for_charts="same full date of birth"),
+        cll.CustomLevel(
+            f"{full} AND ((birth_y_l = birth_y_r AND birth_m_l = birth_d_r AND birth_d_l = birth_m_r)"
+            " OR (birth_y_l = birth_y_r AND birth_m_l = birth_m_r)"
+            " OR (birth_y_l = birth_y_r AND birth_d_l = birth_d_r)"
+            " OR (birth_m_l = birth_m_r AND birth_d_l = birth_d_r))",
+            label_for_charts="day/month swapped or one part differs"),
+        cll.CustomLevel(f"{full}", label_for_charts="full dates of birth conflict"),
+        cll.CustomLevel("birth_y_l = birth_y_r AND birth_m_l = birth_m_r",
+                        label_for_charts="same year and month of birth"),
+        cll.CustomLevel("birth_year_est_l = birth_year_est_r",
+                        label_for_charts="same (estimated) year of birth"),
+        cll.CustomLevel("abs(birth_year_est_l - birth_year_est_r) <= 1",
+                        label_for_charts="year of birth within 1 (age vs year)"),
+        cll.ElseLevel(),
+    ], output_column_name="birth",
+        comparison_description="date of birth, partial date of birth or age at the event")
+
+    gap = "greatest(event_start_l - event_end_r, event_start_r - event_end_l)"
+    event = cl.CustomComparison([
+        cll.NullLevel("event_start"),
+        cll.CustomLevel(f"{gap} <= 0", label_for_charts="event dates overlap"),
+        cll.CustomLevel(
+            "event_y_l = event_y_r AND event_m_l = event_d_r AND event_d_l = event_m_r",
+            label_for_charts="event day/month swapped"),
+        cll.CustomLevel(f"{gap} <= 3", label_for_charts="event within 3 days"),
+        cll.CustomLevel(f"{gap} <= 30", label_for_charts="event within 30 days"),
+        cll.ElseLevel(),
+    ], output_column_name="event")
+
+    sex = cl.CustomComparison([
+        cll.NullLevel("sex_c"), cll.ExactMatchLevel("sex_c"), cll.ElseLevel(),
+    ], output_column_name="sex")
+
+    unit = cl.CustomComparison([
+        cll.NullLevel("unit_key"),
+        cll.ExactMatchLevel("unit_key").configure(tf_adjustment_column="unit_key"),
+        cll.ExactMatchLevel("unit_num"),
+        cll.ElseLevel(),
+    ], output_column_name="unit")
+
+    place = cl.CustomComparison([
+        cll.NullLevel("place_key"),
+        cll.ExactMatchLevel("place_key").configure(tf_adjustment_column="place_key"),
+        cll.ElseLevel(),
+    ], output_column_name="place")
+
+    region = cl.CustomComparison([
+        cll.NullLevel("region_key"),
+        cll.ExactMatchLevel("region_key").configure(tf_adjustment_column="region_key"),
+        cll.ElseLevel(),
+    ], output_column_name="region")
+
+    return [family, given, patronymic, birth, event, sex, unit, place, region]
+
+
+def blocking_rules(keyed: bool = True) -> list[Any]:
+    """Blocking rules for prediction: any one of them puts a pair up for scoring.
+
+    Why these: a person's family key may differ across scripts by a letter (caught by the
+    phonetic key), the given name may be a diminutive (caught by the canonical given key and by
+    birth year with the family initial), and a record may lack a birth date (caught by
+    family key + event date and unit + initials).  Each rule is a conjunction so that common
+    surnames do not create blocks of millions of pairs.
+    """
+    from splink import block_on
+
+    fam = "family_phonetic" if keyed else "family_key"
+    return [
+        block_on("family_key", "given_key"),
+        block_on(fam, "given_init"),
+        block_on(fam, "birth_year_est"),
+        block_on("given_key", "birth_year_est", "fam_init"),
+        block_on("family_key", "event_start"),
+        block_on("unit_num", "fam_init", "given_init"),
+        block_on("given_key", "patronymic_key", "fam_init"),
+    ]
+
+
+def training_rules() -> list[Any]:
+    """EM blocking rules; each leaves the comparisons it does not use to be estimated."""
+    from splink import block_on
+
+    return [
+        block_on("family_key", "given_key"),
+        block_on("birth_year_est", "event_start"),
+        block_on("birth_y", "birth_m", "birth_d"),
+    ]
+
+
+def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: int = 20) -> Any:
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(keyed),
+        blocking_rules_to_generate_predictions=blocking_rules(keyed),
+        probability_two_random_records_match=prior,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,  # for the mw_ columns
+        additional_columns_to_retain=[],
+        em_convergence=1e-4,
+        max_iterations=max_iterations,
+    )
+
+
+# -- engines ----------------------------------------------------------------------------------
+
+def make_db_api(engine: str, spark_session: Any = None) -> Any:
+    """A Splink database API for ``engine`` ("duckdb" or "spark")."""
+    splink = _splink()
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        return splink.DuckDBAPI(connection=con)
+    if engine == "spark":
+        from uncounted.link.spark import get_spark_session
+
+        spark = spark_session or get_spark_session()
+        from splink.internals.spark.database_api import SparkAPI
+
+        return SparkAPI(spark_session=spark, break_lineage_method="parquet",
+                        num_partitions_on_repartition=4)
+    raise LinkageError(f"The 'engine' parameter must be 'duckdb' or 'spark'. Got {engine!r}.")
+
+
+def _register(db_api: Any, table: pd.DataFrame, engine: str) -> Any:
+    if engine == "spark":
+        from uncounted.link.spark import to_spark_frame
+
+        return db_api.register(to_spark_frame(db_api.spark, table), table_name="uncounted_records")
+    return db_api.register(table, table_name="uncounted_records")
+
+
+@dataclass
+class TrainedModel:
+    """A Splink linker with trained parameters, and how it was obtained."""
+
+    linker: Any
+    model_json: dict[str, Any]
+    reused: bool
+    engine: str
+
+
+def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb",
+          model_json: dict[str, Any] | None = None, keyed: bool = True,
+          spark_session: Any = None, progress: Progress = None) -> TrainedModel:
+    """Train the model on ``table`` (from :func:`prepare_records`), or load ``model_json``.
+
+    Raises
+    ------
+    LinkageError
+        When Splink fails (the message names the step).
+    """
+    from splink import Linker, block_on
+
+    db_api = make_db_api(engine, spark_session)
+    sdf = _register(db_api, table, engine)
+    if model_json is not None:
+        linker = Linker(sdf, dict(model_json), log_level=None)
+        return TrainedModel(linker, model_json, True, engine)
+
+    linker = Linker(sdf, settings_creator(keyed, max_iterations=settings.max_iterations),
+                    log_level=None)
+    step = "prior"
+    try:
+        if progress:
+            progress("train: prior", 0.0)
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on("family_key", "given_key", "birth_year_est")], recall=settings.prior_recall)
+        except ValueError as exc:  # too many matches for the assumed recall: keep the default
+            log.warning("prior not estimated (%s); keeping the default", exc)
+        step = "u"
+        if progress:
+            progress("train: u by random sampling", 0.1)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=settings.u_max_pairs, seed=settings.seed)
+        rules = training_rules()
+        done = 0
+        for i, rule in enumerate(rules):
+            step = f"EM session {i + 1}"
+            if progress:
+                progress(f"train: EM {i + 1}/{len(rules)}", 0.2 + 0.2 * i)
+            snapshot = linker.misc.save_model_to_json()
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=settings.em_max_pairs)
+                done += 1
+            except ValueError as exc:
+                # Splink refuses an m probability that underflows to 0 (a level whose pairs
+                # all look like non-matches) after it has already changed some parameters, so
+                # the model is restored from before the session; the other sessions still
+                # train that comparison.
+                log.warning("EM session %d skipped: %s", i + 1, exc)
+                linker = Linker(sdf, snapshot, log_level=None)
+        if done == 0:
+            raise LinkageError("every EM training session failed; too few records to train? "
+                               "Link more records together or supply a stored model")
+    except LinkageError:
+        raise
+    except Exception as exc:
+        raise LinkageError(f"training failed at step {step!r}: {exc}") from exc
+    model = linker.misc.save_model_to_json()
+    return TrainedModel(linker, model, False, engine)
+
+
+def predict(model: TrainedModel, settings: LinkSettings) -> pd.DataFrame:
+    """Score the blocked pairs; keep those at or above ``settings.floor``.
+
+    Returns a DataFrame with ``record_uid_l < record_uid_r``, ``match_weight``,
+    ``match_probability`` and the partial match weights ``mw_<comparison>`` (and
+    ``mw_tf_<comparison>`` for term-frequency adjustments), which explain a score to a reviewer.
+    """
+    try:
+        df = model.linker.inference.predict(
+            threshold_match_probability=settings.floor, warning_mode="never")
+        pairs = df.as_pandas_dataframe()
+    except Exception as exc:
+        raise LinkageError(f"prediction failed: {exc}") from exc
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
+        c for c in pairs.columns if c.startswith("mw_")]
+    pairs = pairs[keep].rename(columns={"unique_id_l": "record_uid_l", "unique_id_r": "record_uid_r"})
+    pairs["record_uid_l"] = pairs["record_uid_l"].astype("int64")
+    pairs["record_uid_r"] = pairs["record_uid_r"].astype("int64")
+    swap = pairs["record_uid_l"] > pairs["record_uid_r"]
+    if swap.any():
+        lo = pairs.loc[swap, "record_uid_r"].to_numpy()
+        pairs.loc[swap, "record_uid_r"] = pairs.loc[swap, "record_uid_l"].to_numpy()
+        pairs.loc[swap, "record_uid_l"] = lo
+    pairs = pairs.sort_values(["record_uid_l", "record_uid_r"], kind="stable").reset_index(drop=True)
+    return pairs

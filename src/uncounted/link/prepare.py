@@ -1,0 +1,253 @@
+"""Turn canonical records into the flat table the linkage model compares.
+
+Why precompute: every comparison in :mod:`uncounted.link.model` is then plain equality,
+``abs()`` or ``greatest()`` on integer or text columns (plus Splink's own Jaro-Winkler and array
+intersection, which Splink translates per backend).  The same model therefore runs unchanged on
+DuckDB and on Spark, and the derived columns are computed once, vectorised, rather than in every
+pair.
+
+Derived columns
+---------------
+``birth_y, birth_m, birth_d``
+    Parts of the date of birth, each NULL when the precision does not reach it.
+``birth_year_est``
+    The year of birth, or, when only an age is known, ``year(age_date or event_date) - age``.
+    The true year is that or one less, so two estimates (or an estimate and a true year) of
+    one person differ by at most one: the model's "±1 year" level.
+``event_start, event_end``
+    Event date range as days since 1970-01-01 (a full date has start = end).
+``event_y, event_m, event_d``
+    Parts of a day-precision event date (for the day/month-swap level).
+``unit_key, unit_num, place_key, region_key``
+    Lower-cased, punctuation-free text; ``unit_num`` is the unit's first number, so that
+    "5-я отдельная танковая бригада" and "5 отбр" agree.
+``fam_init, given_init``
+    First letters of the keys, for blocking.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from uncounted.exceptions import InputError
+
+log = logging.getLogger(__name__)
+
+KEY_COLUMNS = (
+    "family_key", "family_phonetic", "given_key", "given_aliases",
+    "patronymic_key", "initials", "sex_inferred", "name_order_ok",
+)
+NAME_INPUT_COLUMNS = ("name_raw", "family_name", "given_name", "patronymic", "sex")
+CANONICAL_COLUMNS = (
+    "record_uid", "source", "record_id", "name_raw", "family_name", "given_name", "patronymic",
+    "sex", "birth_date", "birth_year", "birth_month", "birth_precision", "age", "age_date",
+    "event_type", "event_date", "event_date_end", "event_date_precision", "place", "unit",
+    "home_region",
+)
+#: The columns handed to Splink (order matters only for readability).
+MODEL_COLUMNS = (
+    "unique_id", "source", "record_id",
+    "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key", "initials",
+    "fam_init", "given_init", "sex_c",
+    "birth_y", "birth_m", "birth_d", "birth_year_est",
+    "event_start", "event_end", "event_y", "event_m", "event_d", "dead",
+    "unit_key", "unit_num", "place_key", "region_key",
+)
+DEATH_EVENTS = ("killed", "died_of_wounds")
+
+_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+_NUM = re.compile(r"\d+")
+# A few letters that differ between Russian, Ukrainian and Belarusian spellings of the same
+# place or unit name; folding them keeps "Київ"/"Киев"-style pairs closer (not equal).
+_FOLD = str.maketrans({"ё": "е", "є": "е", "і": "и", "ї": "и", "ў": "у", "ґ": "г", "'": "", "’": ""})
+
+
+def _to_key(values: pd.Series) -> pd.Series:
+    """NFKC, lower case, punctuation to space, collapsed spaces; empty -> NULL."""
+
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        s = unicodedata.normalize("NFKC", str(v)).lower().translate(_FOLD)
+        s = _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
+        return s or None
+
+    uniq = pd.unique(values.astype(object))
+    mapping = {u: one(u) for u in uniq}
+    return values.astype(object).map(mapping)
+
+
+def _first_number(values: pd.Series) -> pd.Series:
+    def one(v: Any) -> Any:
+        if v is None:
+            return None
+        m = _NUM.search(str(v))
+        return m.group(0).lstrip("0") or "0" if m else None
+
+    uniq = pd.unique(values.astype(object))
+    mapping = {u: one(u) for u in uniq}
+    return values.astype(object).map(mapping)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, errors="coerce")
+
+
+def _int(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype("Int64")
+
+
+def _first_letter(s: pd.Series) -> pd.Series:
+    out = s.astype(object).map(lambda v: v[0] if isinstance(v, str) and v else None)
+    return out
+
+
+def _default_name_keys() -> Callable[[pd.DataFrame], pd.DataFrame]:
+    try:
+        from uncounted.names import name_keys
+    except ImportError as exc:  # pragma: no cover - the names step is part of the package
+        raise InputError(
+            "the records have no name keys (family_key, given_key, ...) and "
+            "uncounted.names.name_keys is not available; compute the keys first"
+        ) from exc
+    return name_keys  # type: ignore[no-any-return]
+
+
+def ensure_name_keys(records: pd.DataFrame,
+                     name_keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Return ``records`` with the name-key columns, computing them if any is missing."""
+    if all(c in records.columns for c in KEY_COLUMNS):
+        return records
+    fn = name_keys or _default_name_keys()
+    inp = pd.DataFrame({c: _col(records, c) for c in NAME_INPUT_COLUMNS})
+    keys = fn(inp)
+    missing = [c for c in KEY_COLUMNS if c not in keys.columns]
+    if missing or len(keys) != len(records):
+        raise InputError(
+            f"name_keys returned {len(keys)} rows for {len(records)} records and lacks "
+            f"columns {missing}; it must return the columns {list(KEY_COLUMNS)}, row-aligned"
+        )
+    keys = keys.reset_index(drop=True)
+    keys.index = records.index
+    out = records.drop(columns=[c for c in KEY_COLUMNS if c in records.columns])
+    return pd.concat([out, keys[list(KEY_COLUMNS)]], axis=1)
+
+
+def prepare_records(records: Any,
+                    name_keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Build the model table (:data:`MODEL_COLUMNS`) from canonical records.
+
+    Parameters
+    ----------
+    records:
+        pandas DataFrame or DuckDB relation with ``record_uid``, ``source``, ``record_id`` and
+        any of the canonical columns (missing ones count as NULL).  If the name-key columns are
+        already present they are used as given.
+    name_keys:
+        Override of :func:`uncounted.names.name_keys` (for tests).
+
+    Raises
+    ------
+    InputError
+        When identifiers are missing or ``record_uid`` is not unique.
+    """
+    if not isinstance(records, pd.DataFrame):
+        if hasattr(records, "df"):
+            records = records.df()
+        else:
+            raise InputError(
+                f"records must be a pandas DataFrame or a DuckDB relation, got {type(records).__name__}"
+            )
+    missing = [c for c in ("record_uid", "source", "record_id") if c not in records.columns]
+    if missing:
+        raise InputError(f"records lack the identifier columns {missing}; every record needs "
+                         "record_uid, source and record_id")
+    if len(records) == 0:
+        raise InputError("no records to link")
+    records = records.reset_index(drop=True)
+    uid = pd.to_numeric(records["record_uid"], errors="coerce")
+    if uid.isna().any():
+        raise InputError("record_uid must be an integer on every record")
+    if uid.duplicated().any():
+        dup = uid[uid.duplicated()].iloc[:5].tolist()
+        raise InputError(f"record_uid must be unique; repeated: {dup}")
+    recs = ensure_name_keys(records, name_keys)
+    out = pd.DataFrame(index=recs.index)
+    out["unique_id"] = uid.astype("int64")
+    out["source"] = recs["source"].astype(str).astype(object)
+    out["record_id"] = recs["record_id"].astype(str).astype(object)
+    for c in ("family_key", "family_phonetic", "given_key", "patronymic_key", "initials"):
+        v = recs[c].astype(object)
+        out[c] = v.where(v.map(lambda x: isinstance(x, str) and x != ""), None)
+    out["given_aliases"] = recs["given_aliases"].map(
+        lambda v: sorted({str(x) for x in v}) if isinstance(v, list | tuple | np.ndarray) and len(v) else None
+    ).astype(object)
+    out["fam_init"] = _first_letter(out["family_key"])
+    gi = _first_letter(out["given_key"])
+    out["given_init"] = gi
+    sex = _col(recs, "sex").astype(object)
+    sex = sex.where(sex.isin(["M", "F"]), None)
+    inferred = recs["sex_inferred"].astype(object)
+    inferred = inferred.where(inferred.isin(["M", "F"]), None)
+    out["sex_c"] = sex.where(sex.notna(), inferred).astype(object)
+
+    # -- birth ------------------------------------------------------------------------
+    bdate = _dates(_col(recs, "birth_date"))
+    prec = _col(recs, "birth_precision").astype(object)
+    by = _int(_col(recs, "birth_year"))
+    bm = _int(_col(recs, "birth_month"))
+    y = by.where(by.notna(), _int(bdate.dt.year))
+    m_from_date = _int(bdate.dt.month)
+    d_from_date = _int(bdate.dt.day)
+    has_day = bdate.notna() & (prec.isna() | (prec == "day"))
+    has_month = has_day | (bdate.notna() & (prec == "month")) | bm.notna()
+    m = bm.where(bm.notna(), m_from_date).where(has_month, pd.NA)
+    d = d_from_date.where(has_day, pd.NA)
+    out["birth_y"] = y.astype("Int64")
+    out["birth_m"] = m.astype("Int64")
+    out["birth_d"] = d.astype("Int64")
+    age = _int(_col(recs, "age"))
+    ref = _dates(_col(recs, "age_date"))
+    ref = ref.where(ref.notna(), _dates(_col(recs, "event_date")))
+    from_age = _int(ref.dt.year) - age
+    out["birth_year_est"] = y.where(y.notna(), from_age).astype("Int64")
+
+    # -- event ------------------------------------------------------------------------
+    es = _dates(_col(recs, "event_date"))
+    ee = _dates(_col(recs, "event_date_end"))
+    ee = ee.where(ee.notna(), es)
+    epoch = pd.Timestamp("1970-01-01")
+    out["event_start"] = _int((es - epoch).dt.days)
+    out["event_end"] = _int((ee - epoch).dt.days)
+    eprec = _col(recs, "event_date_precision").astype(object)
+    eday = es.notna() & (eprec.isna() | (eprec == "day")) & (ee == es)
+    out["event_y"] = _int(es.dt.year).where(eday, pd.NA)
+    out["event_m"] = _int(es.dt.month).where(eday, pd.NA)
+    out["event_d"] = _int(es.dt.day).where(eday, pd.NA)
+    out["dead"] = _col(recs, "event_type").astype(object).isin(list(DEATH_EVENTS))
+
+    # -- places and units ---------------------------------------------------------------
+    out["unit_key"] = _to_key(_col(recs, "unit"))
+    out["unit_num"] = _first_number(_col(recs, "unit"))
+    out["place_key"] = _to_key(_col(recs, "place"))
+    out["region_key"] = _to_key(_col(recs, "home_region"))
+    out = out[list(MODEL_COLUMNS)]
+    for c in out.columns:  # text columns: object dtype with None (pandas 3 infers str + NaN)
+        if c != "given_aliases" and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
+            v = out[c].astype(object)
+            out[c] = v.where(v.notna(), None)
+    return out

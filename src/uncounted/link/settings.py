@@ -1,0 +1,120 @@
+"""Settings of one linkage run (what a user may change), validated all at once.
+
+Why a frozen dataclass: the settings are part of the stored model's fingerprint (a rerun with
+the same settings and the same records can reuse the stored model), so they must be hashable,
+serialisable and impossible to change after a run has started.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from uncounted.exceptions import InputError
+
+DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """What a linkage run may be told.
+
+    Parameters
+    ----------
+    threshold:
+        Match probability at or above which two records are joined when clustering (the
+        default threshold; the threshold table shows the others).
+    floor:
+        Predictions below this match probability are dropped (kept pairs are stored and feed
+        the expected-recall column of the threshold table).
+    thresholds:
+        Candidate thresholds for the threshold table and :meth:`LinkResult.histories_at`.
+    seed:
+        Seed of the random sampling that estimates the u probabilities (and of everything else
+        random in training), so that a rerun on the same data gives the same model.
+    u_max_pairs:
+        Number of random record pairs used to estimate u probabilities.
+    em_max_pairs:
+        Upper bound on blocked pairs per EM training session (``None``: all).
+    max_iterations:
+        EM iterations per training session.
+    prior_recall:
+        Assumed recall of the deterministic rule (same family key, given key and birth year)
+        used to estimate the prior probability that two random records match.
+    respect_conflicts:
+        Break clusters that would chain records which cannot be one person (see
+        :mod:`uncounted.link.cluster`). Off only for experiments.
+    death_tolerance_days:
+        A record of a person alive (wounded, missing) more than this many days after a record
+        of their death conflicts with it.
+    dob_conflicts:
+        Treat two full dates of birth that differ by more than a day/month swap or one typo as
+        a conflict.
+    """
+
+    threshold: float = 0.9
+    floor: float = 0.01
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+    seed: int = 20240224
+    u_max_pairs: float = 2e6
+    em_max_pairs: float | None = 2e6
+    max_iterations: int = 20
+    prior_recall: float = 0.7
+    respect_conflicts: bool = True
+    death_tolerance_days: int = 7
+    dob_conflicts: bool = True
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def validate(self) -> LinkSettings:
+        """Collect every problem and raise them together (as Splink does for its settings)."""
+        problems: list[str] = []
+
+        def prob(name: str, v: float, lo_open: bool = True) -> None:
+            ok = (0 < v < 1) if lo_open else (0 <= v < 1)
+            if not ok:
+                problems.append(f"The '{name}' parameter must be a float in (0, 1). Got {v!r}.")
+
+        prob("threshold", self.threshold)
+        prob("floor", self.floor)
+        if not self.thresholds:
+            problems.append("The 'thresholds' parameter must hold at least one threshold.")
+        for t in self.thresholds:
+            prob("thresholds", t)
+        if self.floor > self.threshold:
+            problems.append(
+                f"The 'floor' ({self.floor}) must not exceed the 'threshold' ({self.threshold})."
+            )
+        if min(self.thresholds, default=1.0) < self.floor:
+            problems.append("Every candidate threshold must be at or above the 'floor'.")
+        if self.u_max_pairs < 1e3:
+            problems.append(f"The 'u_max_pairs' parameter must be >= 1000. Got {self.u_max_pairs}.")
+        if self.max_iterations < 1:
+            problems.append(f"The 'max_iterations' parameter must be >= 1. Got {self.max_iterations}.")
+        if not 0 < self.prior_recall <= 1:
+            problems.append(f"The 'prior_recall' parameter must be in (0, 1]. Got {self.prior_recall}.")
+        if self.death_tolerance_days < 0:
+            problems.append("The 'death_tolerance_days' parameter must be >= 0.")
+        if problems:
+            raise InputError(
+                "Invalid linkage settings:\n"
+                + "\n".join(f"  {i}. {p}" for i, p in enumerate(problems, 1))
+            )
+        return self
+
+    @property
+    def all_thresholds(self) -> tuple[float, ...]:
+        """Candidate thresholds plus the default one, sorted descending."""
+        return tuple(sorted(set(self.thresholds) | {self.threshold}, reverse=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["thresholds"] = list(self.thresholds)
+        return d
+
+    def model_fingerprint(self) -> str:
+        """Hash of the settings that change the trained model (not the clustering ones)."""
+        keys = ("seed", "u_max_pairs", "em_max_pairs", "max_iterations", "prior_recall")
+        d = {k: getattr(self, k) for k in keys}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()

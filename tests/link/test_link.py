@@ -1,0 +1,102 @@
+"""End-to-end linkage with Splink on toy records (name keys from the local stand-in)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.link.standin import name_keys_standin
+from uncounted.exceptions import InputError
+from uncounted.link import LinkSettings, link_records
+
+
+def test_links_toy_lists_accurately(toy: pd.DataFrame, toy_result) -> None:
+    r = toy_result
+    truth = toy.set_index("record_uid")["person_id"]
+    acc = r.accuracy(truth)
+    # toy data: typos in 10% of family names, diminutives, missing dates; measured ~0.98
+    assert acc.pairwise_f1 >= 0.95, acc
+    assert acc.bcubed_f1 >= 0.95, acc
+    assert set(r.clusters.columns) == {"record_uid", "cluster_id", "flagged"}
+    assert len(r.clusters) == len(toy)
+    assert (r.pairs["record_uid_l"] < r.pairs["record_uid_r"]).all()
+    assert r.pairs["match_probability"].min() >= r.settings.floor
+
+
+def test_threshold_table_and_histories(toy_result) -> None:
+    r = toy_result
+    tt = r.threshold_table
+    assert tt["threshold"].tolist() == sorted(r.settings.all_thresholds, reverse=True)
+    # more clusters at stricter thresholds; expected recall grows as the threshold falls
+    # (rows run from the strictest threshold down)
+    assert tt["n_clusters"].is_monotonic_decreasing
+    assert tt["expected_recall"].is_monotonic_increasing
+    assert ((tt["expected_precision"] >= tt["threshold"]) | tt["expected_precision"].isna()).all()
+    for t in (0.5, 0.9, 0.99):
+        h = r.histories_at(t)
+        assert list(h.columns) == [*r.lists, "count"]
+        assert h["count"].sum() == r.clusters_at(t)["cluster_id"].nunique()
+        assert (h[r.lists].sum(axis=1) > 0).all()
+    with pytest.raises(InputError):
+        r.histories_at(1.5)
+
+
+def test_labels_force_merges_and_cuts(toy: pd.DataFrame, toy_result, fast_settings) -> None:
+    r = toy_result
+    c = r.clusters.set_index("record_uid")["cluster_id"]
+    # a linked pair to cut, and two records in different clusters to join
+    strong = r.pairs.sort_values("match_probability", ascending=False).iloc[0]
+    a, b = int(strong.record_uid_l), int(strong.record_uid_r)
+    assert c[a] == c[b]
+    uids = c.index.to_numpy()
+    x = int(uids[0])
+    y = int(next(u for u in uids if c[u] != c[x]))
+    labels = pd.DataFrame({"record_uid_l": [a, x], "record_uid_r": [b, y],
+                           "decision": ["non_match", "match"]})
+    r2 = link_records(toy, settings=fast_settings, labels=labels, name_keys=name_keys_standin,
+                      model_json=r.model_json)
+    c2 = r2.clusters.set_index("record_uid")["cluster_id"]
+    assert c2[a] != c2[b]
+    assert c2[x] == c2[y]
+    assert r2.model_reused
+    tt = r2.threshold_table
+    assert (tt["n_labelled"] == 2).all()
+    # the model says match for (a, b) and not for (x, y): measured precision 0 at every threshold
+    assert (tt["measured_precision"].fillna(0) == 0).all()
+
+
+def test_reusing_the_model_reproduces_the_clusters(toy: pd.DataFrame, toy_result, fast_settings) -> None:
+    r2 = link_records(toy, settings=fast_settings, name_keys=name_keys_standin,
+                      model_json=toy_result.model_json)
+    assert r2.model_reused and not toy_result.model_reused
+    m = toy_result.clusters.merge(r2.clusters, on="record_uid")
+    assert (m["cluster_id_x"] == m["cluster_id_y"]).all()
+
+
+def test_training_is_reproducible(toy: pd.DataFrame, fast_settings) -> None:
+    small = toy[toy["person_id"] < 150]
+    a = link_records(small, settings=fast_settings, name_keys=name_keys_standin)
+    b = link_records(small, settings=fast_settings, name_keys=name_keys_standin)
+    pa = a.pairs.set_index(["record_uid_l", "record_uid_r"])["match_probability"]
+    pb = b.pairs.set_index(["record_uid_l", "record_uid_r"])["match_probability"]
+    assert pa.index.equals(pb.index)
+    assert np.allclose(pa.to_numpy(), pb.to_numpy(), atol=1e-9)
+
+
+def test_plain_baseline_runs_and_is_worse_on_diminutives(toy: pd.DataFrame, toy_result, fast_settings) -> None:
+    plain = link_records(toy, settings=fast_settings, keyed=False)
+    truth = toy.set_index("record_uid")["person_id"]
+    assert plain.accuracy(truth).pairwise_recall < toy_result.accuracy(truth).pairwise_recall
+
+
+def test_invalid_settings_are_reported_together() -> None:
+    with pytest.raises(InputError) as e:
+        LinkSettings(threshold=2.0, floor=0.0, max_iterations=0).validate()
+    msg = str(e.value)
+    assert "'threshold'" in msg and "'floor'" in msg and "'max_iterations'" in msg
+
+
+def test_unknown_engine(toy: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="engine"):
+        link_records(toy, engine="oracle", name_keys=name_keys_standin)  # type: ignore[arg-type]
