@@ -69,7 +69,7 @@ _RU_FREQ = {
 _RU_LOGP = {k: math.log(v / 100.0) for k, v in _RU_FREQ.items()}
 _RU_LOGP_OTHER = math.log(0.0001)  # Cyrillic letters outside Russian (і, ї, є, ґ, ...)
 _CYR_WORD = re.compile(r"[\u0400-\u04ff]{2,}")
-MIN_CYRILLIC_LETTERS = 8
+MIN_CYRILLIC_LETTERS = 3
 
 
 def cyrillic_score(text: str) -> tuple[float, int]:
@@ -113,14 +113,13 @@ def detect_encoding(sample: bytes) -> str:
         best = max(scores, key=lambda e: scores[e][0])
         log.debug("encoding scores %s -> %s", scores, best)
         return best
+    # Too little Cyrillic to score: ask charset-normalizer, but accept only one of the two
+    # encodings these lists come in (on short samples it readily answers shift_jis or cp1006).
     from charset_normalizer import from_bytes
 
     guess = from_bytes(sample).best()
-    if guess is not None and guess.encoding:
-        enc = codecs.lookup(guess.encoding).name
-        if enc in ("koi8-r", "cp1251"):
-            return "koi8-r" if enc == "koi8-r" else "windows-1251"
-        return guess.encoding
+    if guess is not None and guess.encoding and codecs.lookup(guess.encoding).name == "koi8-r":
+        return "koi8-r"
     return "windows-1251"
 
 
