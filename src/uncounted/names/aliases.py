@@ -1,0 +1,203 @@
+"""Given-name lexicon: canonical names, diminutives and cross-language equivalents.
+
+The data file ``data/given_names.tsv`` (format in docs/names.md) lists Russian canonical
+given names with their Ukrainian and Belarusian equivalents, diminutives and other spellings.
+Every form is reduced with :func:`~uncounted.names.script.fold_key`, so Latin spellings that
+the folding already merges need not be listed.
+
+A folded form can belong to several names (Саша: Александр and Александра; Слава: Вячеслав,
+Владислав, Ярослав ...).  :func:`lookup_given` resolves such a form by sex first, then prefers
+the name whose *full* form it is over one where it is a diminutive, then file order (the
+most frequent reading is listed first).
+
+Ukrainian Cyrillic forms missing from the file are translated to Russian with
+``names_translator`` (its dictionaries map e.g. Олексій -> Алексей), then looked up again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from uncounted.exceptions import InputError
+from uncounted.names.script import fold_key, fold_token
+
+__all__ = [
+    "GivenName",
+    "lexicon",
+    "lookup_given",
+    "father_from_patronymic_stem",
+    "stem_of",
+]
+
+log = logging.getLogger(__name__)
+
+_KIND_CANONICAL, _KIND_EQUIVALENT, _KIND_DIMINUTIVE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class GivenName:
+    """One canonical given name.
+
+    Attributes
+    ----------
+    name : str
+        Canonical (Russian) form, e.g. ``'Александр'``.
+    key : str
+        ``fold_key(name)``, the ``given_key`` linkage compares.
+    sex : str
+        ``'M'`` or ``'F'``.
+    aliases : tuple of str
+        Sorted folded keys of every form of this name (canonical, equivalents,
+        diminutives, spellings); membership tests use this set.
+    """
+
+    name: str
+    key: str
+    sex: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    names: tuple[GivenName, ...]
+    index: dict[str, tuple[tuple[int, int], ...]]  # folded form -> ((name idx, kind), ...)
+    stems: dict[str, int]  # patronymic stem -> male name idx
+    by_key: dict[str, int]
+
+
+def stem_of(key: str) -> str:
+    """Strip trailing vowels and ``j`` from a folded name: the base a patronymic builds on.
+
+    Николай/Микола/Nikolaj -> ``nikol``/``mikol``; Юрий -> ``jur``; Илья -> ``il``.
+    """
+    return key.rstrip("aeiouj") or key
+
+
+def _split(field: str) -> list[str]:
+    return [x.strip() for x in field.split(",") if x.strip()]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> _Lexicon:
+    """Load and index ``data/given_names.tsv`` (once per process)."""
+    text = resources.files("uncounted.names").joinpath("data/given_names.tsv").read_text(
+        encoding="utf-8"
+    )
+    names: list[GivenName] = []
+    index: dict[str, list[tuple[int, int]]] = {}
+    stems: dict[str, int] = {}
+    header_seen = False
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if not header_seen:
+            header_seen = True
+            continue
+        fields += [""] * (6 - len(fields))
+        name, sex, uk, be, dims, other = (f.strip() for f in fields[:6])
+        if sex not in ("M", "F") or not name:
+            raise InputError(
+                f"given_names.tsv line {lineno}: expected 'name<TAB>M|F<TAB>...', got {line!r}"
+            )
+        idx = len(names)
+        forms: list[tuple[str, int]] = [(name, _KIND_CANONICAL)]
+        forms += [(x, _KIND_EQUIVALENT) for x in _split(uk) + _split(be) + _split(other)]
+        forms += [(x, _KIND_DIMINUTIVE) for x in _split(dims)]
+        keys: set[str] = set()
+        for form, kind in forms:
+            k = fold_key(form)
+            if not k:
+                continue
+            keys.add(k)
+            entries = index.setdefault(k, [])
+            if all(e[0] != idx for e in entries):
+                entries.append((idx, kind))
+            if sex == "M" and kind != _KIND_DIMINUTIVE:
+                stems.setdefault(stem_of(k), idx)
+        names.append(GivenName(name, fold_key(name), sex, tuple(sorted(keys))))
+    frozen = {k: tuple(v) for k, v in index.items()}
+    by_key: dict[str, int] = {}
+    for i, n in enumerate(names):
+        by_key.setdefault(n.key, i)
+    log.debug("given-name lexicon: %d names, %d forms", len(names), len(frozen))
+    return _Lexicon(tuple(names), frozen, stems, by_key)
+
+
+def _resolve(key: str, sex: str | None) -> GivenName | None:
+    lex = lexicon()
+    entries = lex.index.get(key)
+    if not entries:
+        return None
+    cands = [(kind, i) for i, kind in entries]
+    if sex in ("M", "F"):
+        same = [c for c in cands if lex.names[c[1]].sex == sex]
+        cands = same or cands
+    cands.sort()
+    return lex.names[cands[0][1]]
+
+
+@lru_cache(maxsize=1)
+def _translator() -> object | None:
+    try:
+        from names_translator import Transliterator
+    except ImportError:  # pragma: no cover - dependency is installed with the package
+        log.warning("names_translator is not installed; Ukrainian fallback disabled")
+        return None
+    return Transliterator()
+
+
+_UK_LETTERS = frozenset("іїєґІЇЄҐ'")
+
+
+@lru_cache(maxsize=200_000)
+def lookup_given(token: str, sex: str | None = None) -> GivenName | None:
+    """Find the canonical given name of a form (any script, diminutive or full).
+
+    Parameters
+    ----------
+    token : str
+        One given name as written, in the nominative (see :mod:`.case` for other cases).
+    sex : {'M', 'F', None}
+        Used to choose between names sharing a form (Саша, Женя, Валя).
+
+    Returns
+    -------
+    GivenName or None
+        ``None`` when the form is not in the lexicon.
+    """
+    key = fold_key(token)
+    if not key:
+        return None
+    found = _resolve(key, sex)
+    if found is None and any(c in _UK_LETTERS for c in token):
+        tr = _translator()
+        if tr is not None:
+            try:
+                variants = tr.transliterate(  # type: ignore[attr-defined]
+                    "", token, "", include_original_name=False,
+                    use_russian_transliteration=False, use_ukrainian_transliteration=False,
+                )
+            except Exception:  # noqa: BLE001 - third-party failure must not stop keys
+                log.debug("names_translator failed on %r", token, exc_info=True)
+                variants = set()
+            for v in sorted(variants):
+                found = _resolve(fold_key(v), sex)
+                if found is not None:
+                    break
+    return found
+
+
+def father_from_patronymic_stem(stem: str) -> GivenName | None:
+    """Return the father's canonical name for a folded patronymic stem, if known.
+
+    ``'mikolaj'`` (from Миколайович) and ``'nikola'`` (from Николаевич) both give Николай.
+    """
+    lex = lexicon()
+    i = lex.stems.get(stem_of(stem))
+    if i is None:
+        i = lex.stems.get(stem_of(fold_token(stem)))
+    return None if i is None else lex.names[i]

@@ -1,0 +1,335 @@
+"""Vectorised name keys: the columns linkage compares.
+
+:func:`name_keys` works on *distinct values*: names repeat heavily in casualty lists, so every
+input column is factorised (``pandas.factorize``), each distinct value is processed once in
+Python (with memoised folding, lexicon look-ups and pymorphy3 analyses), and the results are
+mapped back to rows with numpy ``take``.  Sex-dependent steps (case forms, ambiguous
+diminutives) are computed per distinct (value, sex) pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from uncounted.exceptions import InputError
+from uncounted.names.aliases import father_from_patronymic_stem, lookup_given, stem_of
+from uncounted.names.case import to_nominative
+from uncounted.names.parse import patronymic_sex, split_name, surname_sex, token_scores
+from uncounted.names.phonetic import phonetic_key
+from uncounted.names.script import fold_key, has_cyrillic
+
+__all__ = ["name_keys", "patronymic_key", "family_key", "given_key", "INPUT_COLUMNS",
+           "OUTPUT_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+INPUT_COLUMNS = ("name_raw", "family_name", "given_name", "patronymic", "sex")
+OUTPUT_COLUMNS = (
+    "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key",
+    "initials", "sex_inferred", "name_order_ok",
+)
+
+_PATR_SUFFIX = re.compile(
+    r"(?:inichn|[oea]vich|ich|[oe]vn|ichn|ivn|avn|jvn)(?:a|u|em|om|e|ij|i|oj|oju)?$"
+)
+_SEX_CODE = {"M": 1, "F": 2}
+_SEX_STR = np.array([None, "M", "F"], dtype=object)
+_SEX_WORDS = {
+    "m": 1, "male": 1, "man": 1, "м": 1, "муж": 1, "мужской": 1, "ч": 1, "чол": 1,
+    "f": 2, "female": 2, "woman": 2, "ж": 2, "жен": 2, "женский": 2, "жін": 2, "w": 2,
+}
+_WORD_SPLIT = re.compile(r"([\s\-]+)")
+
+
+@lru_cache(maxsize=200_000)
+def patronymic_key(text: str | None) -> str:
+    """Key of a patronymic: the father's canonical given name, or the folded stem.
+
+    Петрович, Petrovich, Петровна, Петрівна, Пятровіч and Petrovych all give ``petr``;
+    Миколайович and Николаевич give ``nikolaj``.
+
+    Parameters
+    ----------
+    text : str or None
+        A patronymic in any script, case form or sex.
+
+    Returns
+    -------
+    str
+        ``''`` for empty input.
+    """
+    if not text:
+        return ""
+    k = fold_key(text.split()[0])
+    m = _PATR_SUFFIX.search(k)
+    if m is None or m.start() == 0:
+        return k
+    stem = k[: m.start()]
+    father = father_from_patronymic_stem(stem)
+    return father.key if father is not None else stem_of(stem)
+
+
+@lru_cache(maxsize=300_000)
+def family_key(text: str | None, sex: str | None = None) -> str:
+    """Folded key of a family name, after bringing Cyrillic oblique forms to the nominative."""
+    if not text:
+        return ""
+    if has_cyrillic(text):
+        parts = _WORD_SPLIT.split(text.strip())
+        text = "".join(
+            p if (i % 2 or not p) else to_nominative(p, "family", sex)[0]
+            for i, p in enumerate(parts)
+        )
+    return fold_key(text)
+
+
+@lru_cache(maxsize=300_000)
+def _given(text: str, sex: str | None) -> tuple[str, list[str], str | None]:
+    """(given_key, aliases, sex of the name) for one given-name value."""
+    words = text.split()
+    w0 = words[0]
+    gn = lookup_given(w0, sex)
+    full = gn is not None and token_scores(w0)[0] == 2 and (sex is None or gn.sex == sex)
+    if not full and has_cyrillic(w0):
+        lemma, _ = to_nominative(w0, "given", sex)
+        if lemma != w0:
+            gn = lookup_given(lemma, sex) or gn
+            w0 = lemma
+    if gn is not None:
+        return gn.key, list(gn.aliases), gn.sex
+    k = fold_key(w0)
+    return k, [k] if k else [], None
+
+
+def given_key(text: str | None, sex: str | None = None) -> str:
+    """Canonical given-name key (Sasha, Oleksandr, Аляксандр -> ``aleksandr``)."""
+    if not text or not text.strip():
+        return ""
+    return _given(text.strip(), sex)[0]
+
+
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in df.columns:
+        return np.full(len(df), None, dtype=object)
+    return df[name].to_numpy(dtype=object, na_value=None)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+    """Codes (``len(uniques)`` = missing) and cleaned distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned: list[str | None] = []
+    for u in uniques:
+        s = str(u).strip() if u is not None else ""
+        cleaned.append(s or None)
+    codes = np.where(codes < 0, len(cleaned), codes)
+    cleaned.append(None)
+    return codes.astype(np.int64), cleaned
+
+
+def _sex_codes(values: np.ndarray) -> np.ndarray:
+    codes, uniques = _factorize(values)
+    table = np.array(
+        [_SEX_WORDS.get(u.lower(), 0) if u else 0 for u in uniques], dtype=np.int8
+    )
+    return table[codes]
+
+
+def _first_word(s: str | None) -> str | None:
+    return s.split()[0] if s else None
+
+
+def name_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn a table of names into the columns linkage compares.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any of the columns ``name_raw, family_name, given_name, patronymic, sex`` (missing
+        columns and nulls allowed).  When a row has any of the separate name parts, those
+        are used and ``name_raw`` is ignored; otherwise ``name_raw`` is parsed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Row-aligned with ``df`` (same index), columns:
+
+        ``family_key`` (str or None)
+            Folded nominative family name.
+        ``family_phonetic`` (str or None)
+            Metaphone code of ``family_key``.
+        ``given_key`` (str or None)
+            Canonical given name (folded Russian form: Sasha, Oleksandr -> ``aleksandr``).
+        ``given_aliases`` (list of str)
+            Folded forms of the canonical name's alias set (shared list objects: do not
+            mutate).
+        ``patronymic_key`` (str or None)
+            Father's canonical name from the patronymic (``petr`` for Петрович).
+        ``initials`` (str)
+            Initials of given name and patronymic, folded (``ap``).
+        ``sex_inferred`` ('M', 'F' or None)
+            The ``sex`` field, else from the patronymic, the given name, the surname form.
+        ``name_order_ok`` (float)
+            Confidence in the family/given assignment (1.0 certain, 0.5 default order,
+            NaN when there is no name).
+
+    Raises
+    ------
+    InputError
+        If ``df`` is not a DataFrame or has none of the input columns.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"name_keys expects a pandas DataFrame, got {type(df).__name__}")
+    present = [c for c in INPUT_COLUMNS if c in df.columns]
+    if not present and len(df.columns):
+        raise InputError(
+            f"name_keys needs at least one of {', '.join(INPUT_COLUMNS)}; got columns "
+            f"{list(df.columns)[:10]}. Rename the name columns or map them at ingest."
+        )
+    n = len(df)
+    raw_c, raw_u = _factorize(_column(df, "name_raw"))
+    fam_c, fam_u = _factorize(_column(df, "family_name"))
+    giv_c, giv_u = _factorize(_column(df, "given_name"))
+    pat_c, pat_u = _factorize(_column(df, "patronymic"))
+    sex_field = _sex_codes(_column(df, "sex")) if "sex" in df.columns else np.zeros(n, np.int8)
+
+    fam_present = np.array([u is not None for u in fam_u])[fam_c]
+    giv_present = np.array([u is not None for u in giv_u])[giv_c]
+    pat_present = np.array([u is not None for u in pat_u])[pat_c]
+    has_fields = fam_present | giv_present | pat_present
+
+    # --- swapped separate fields (given name in the family column and vice versa)
+    def _scores(uniq: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        g = np.zeros(len(uniq), np.int8)
+        f = np.zeros(len(uniq), np.int8)
+        for i, u in enumerate(uniq):
+            w = _first_word(u)
+            if w:
+                g[i], f[i] = token_scores(w)
+        return g, f
+
+    fg, ff = _scores(fam_u)
+    gg, gf = _scores(giv_u)
+    swapped = has_fields & (fg[fam_c] == 2) & (ff[fam_c] == 0) & (gf[giv_c] == 2) & (gg[giv_c] == 0)
+
+    # --- parse name_raw where there are no separate fields
+    raw_present = np.array([u is not None for u in raw_u])[raw_c]
+    need_parse = ~has_fields & raw_present
+    pfam = np.full(len(raw_u), None, dtype=object)
+    pgiv = np.full(len(raw_u), None, dtype=object)
+    ppat = np.full(len(raw_u), None, dtype=object)
+    pconf = np.full(len(raw_u), np.nan)
+    pinit_g = np.full(len(raw_u), "", dtype="<U1")
+    pinit_p = np.full(len(raw_u), "", dtype="<U1")
+    for i in np.unique(raw_c[need_parse]):
+        sp = split_name(raw_u[i])  # type: ignore[arg-type]
+        pfam[i], pgiv[i], ppat[i], pconf[i] = sp.family, sp.given, sp.patronymic, sp.confidence
+        ini = [fold_key(x)[:1] for x in sp.initials]
+        if sp.given is None and ini:
+            pinit_g[i] = ini[0]
+            if len(ini) > 1:
+                pinit_p[i] = ini[1]
+        elif ini and sp.patronymic is None:
+            pinit_p[i] = ini[0]
+
+    fam_arr = np.asarray(fam_u, dtype=object)[fam_c]
+    giv_arr = np.asarray(giv_u, dtype=object)[giv_c]
+    pat_arr = np.asarray(pat_u, dtype=object)[pat_c]
+    if swapped.any():
+        fam_arr, giv_arr = np.where(swapped, giv_arr, fam_arr), np.where(swapped, fam_arr, giv_arr)
+    fam_arr = np.where(need_parse, pfam[raw_c], fam_arr)
+    giv_arr = np.where(need_parse, pgiv[raw_c], giv_arr)
+    pat_arr = np.where(need_parse, ppat[raw_c], pat_arr)
+
+    F_c, F_u = _factorize(fam_arr)
+    G_c, G_u = _factorize(giv_arr)
+    P_c, P_u = _factorize(pat_arr)
+
+    # --- sex: field, patronymic, given name (full forms), surname ending, case form
+    p_sex = np.array([_SEX_CODE.get(patronymic_sex(_first_word(u)) or "", 0) if u else 0
+                      for u in P_u], dtype=np.int8)
+    g_sex = np.zeros(len(G_u), np.int8)
+    for i, u in enumerate(G_u):
+        w = _first_word(u)
+        if w and token_scores(w)[0] == 2:
+            gn = lookup_given(w)
+            if gn is not None:
+                g_sex[i] = _SEX_CODE[gn.sex]
+    f_sex = np.zeros(len(F_u), np.int8)
+    for i, u in enumerate(F_u):
+        if u:
+            w = u.split()[-1]
+            s = surname_sex(w) or (to_nominative(w, "family")[1] if has_cyrillic(w) else None)
+            f_sex[i] = _SEX_CODE.get(s or "", 0)
+    sex = sex_field.copy()
+    for src in (p_sex[P_c], g_sex[G_c], f_sex[F_c]):
+        sex = np.where(sex == 0, src, sex).astype(np.int8)
+
+    # --- family keys per (family value, sex)
+    fcombo, f_inv = _combo(F_c, sex)
+    fam_key = np.empty(len(fcombo), dtype=object)
+    fam_ph = np.empty(len(fcombo), dtype=object)
+    for j, (code, s) in enumerate(fcombo):
+        u = F_u[code]
+        if u is None:
+            fam_key[j] = fam_ph[j] = None
+            continue
+        k = family_key(u, _SEX_STR[s])
+        fam_key[j] = k or None
+        fam_ph[j] = phonetic_key(k) or None
+
+    # --- given keys per (given value, sex)
+    gcombo, g_inv = _combo(G_c, sex)
+    giv_key = np.empty(len(gcombo), dtype=object)
+    giv_alias = np.empty(len(gcombo), dtype=object)
+    giv_init = np.full(len(gcombo), "", dtype="<U1")
+    empty: list[str] = []
+    for j, (code, s) in enumerate(gcombo):
+        u = G_u[code]
+        if u is None:
+            giv_key[j], giv_alias[j] = None, empty
+            continue
+        k, al, _ = _given(u, _SEX_STR[s])
+        giv_key[j], giv_alias[j] = (k or None), al
+        giv_init[j] = k[:1]
+
+    # --- patronymic keys per value
+    pat_key = np.array([patronymic_key(u) or None if u else None for u in P_u], dtype=object)
+    pat_init = np.array([(k or "")[:1] for k in pat_key], dtype="<U1")
+
+    init_g = giv_init[g_inv]
+    init_g = np.where(init_g == "", pinit_g[raw_c] if len(raw_u) else "", init_g)
+    init_p = pat_init[P_c]
+    init_p = np.where(init_p == "", pinit_p[raw_c] if len(raw_u) else "", init_p)
+    initials = np.char.add(init_g, init_p).astype(object)
+
+    order = np.where(need_parse, pconf[raw_c], np.where(has_fields, 1.0, np.nan))
+    order = np.where(swapped, 0.5, order)
+
+    out = pd.DataFrame(
+        {
+            "family_key": fam_key[f_inv],
+            "family_phonetic": fam_ph[f_inv],
+            "given_key": giv_key[g_inv],
+            "given_aliases": giv_alias[g_inv],
+            "patronymic_key": pat_key[P_c],
+            "initials": initials,
+            "sex_inferred": _SEX_STR[sex],
+            "name_order_ok": order.astype(float),
+        },
+        index=df.index,
+    )
+    return out
+
+
+def _combo(codes: np.ndarray, sex: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Distinct (code, sex) pairs and the inverse map to rows."""
+    key = codes.astype(np.int64) * 3 + sex.astype(np.int64)
+    inv, uniq = pd.factorize(key)
+    pairs = [(int(u) // 3, int(u) % 3) for u in uniq]
+    return pairs, inv

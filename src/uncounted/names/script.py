@@ -1,0 +1,266 @@
+"""Script handling: normalisation and the transliteration-invariant comparison key.
+
+Why a hand-written folding
+--------------------------
+Transliteration *packages* (``iuliia``, ``translitua``, ``cyrtranslit``) go one way:
+Cyrillic to one Latin scheme.  Linkage needs the opposite: many Latin spellings of the same
+Cyrillic name (ICAO 9303 ``Iurii``, BGN/PCGN ``Yuriy``, GOST 7.79 ``Ûrij``, scholarly ``Jurij``,
+German ``Juri``/``Schewtschenko``, Polish ``Szewczenko``, Belarusian passport ``Ivanou``, loose
+English ``Yury``) must land on one key.  No package folds Latin spellings *back*, so this module
+maps both scripts into a small internal alphabet and then applies the same vowel/iotation
+rules to both.  The packages are used where they fit: ``iuliia`` schemes generate the property
+tests, ``names_translator`` gives Ukrainian to Russian equivalents (``aliases.py``) and
+``fonetika`` gives the phonetic key (``phonetic.py``).
+
+Design of the key
+-----------------
+* NFC first; Latin homoglyphs inside Cyrillic words (and vice versa) are repaired.
+* The internal alphabet has one symbol per Cyrillic consonant class: ``Z`` ж, ``C`` ц, ``Q`` ч,
+  ``S`` ш, ``W`` щ; г, ґ, х and Latin ``h``/``kh``/``g`` share ``g`` (Ukrainian г is ``h`` in
+  Latin, GOST/ISO write х as ``h``, Russian г is ``g``: no Latin reader can tell them apart).
+* и, і, ы share ``i``; е, э, ё, є share ``e``; ``je``/``jo`` (after a consonant) become ``e``
+  (Фёдор = Fyodor = Fedor); ``i`` + vowel becomes ``j`` + vowel (Maria = Мария = Mariya).
+* **й is never folded to и**: й keys as ``j``.  Two positions are merged because Latin
+  spellings cannot distinguish them: a final ``-ий/-ый/-ій`` after a consonant equals a final
+  ``-и`` after a consonant (Yuri/Yury/Iurii/Jurij/Юрий all give ``jurij``), and vowel + и +
+  consonant equals vowel + й + consonant (ICAO Mikhailov = Михайлов).  A final vowel + и in
+  *Cyrillic* stays ``i`` (Андреи -> ``andrei``) while Андрей -> ``andrej``; in Latin, a final
+  vowel + ``i``/``y`` is read as й (Andrei, Andrey -> ``andrej``).
+* Doubled consonants are single (Anna = Ана).  Final ``-ow/-off/-ou`` are ``-ov`` (German,
+  French and Belarusian passport spellings); final ``-ew/-eff/-eu`` are ``-ev``.
+
+The key is a comparison key only: it is lossy on purpose and is never shown to users.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["fold_key", "fold_token", "normalize", "script_of", "has_cyrillic"]
+
+_CYR_RE = re.compile(r"[\u0400-\u04FF]")
+_LAT_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+# Cyrillic letters to the internal alphabet (lowercase input).  Covers Russian, Ukrainian
+# and Belarusian; ь/ъ/apostrophe become "'" and are resolved by the shared rules.
+_CYR_MAP = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e",
+    "є": "e", "ж": "Z", "з": "z", "и": "i", "і": "i", "ї": "ji", "й": "j", "к": "k",
+    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ў": "v", "ф": "f", "х": "g", "ц": "C", "ч": "Q", "ш": "S", "щ": "W",
+    "ъ": "'", "ы": "i", "ь": "'", "э": "e", "ю": "ju", "я": "ja", "'": "'",
+}
+
+# Latin homoglyphs of Cyrillic letters (for repairing mixed-script tokens).
+_LAT_TO_CYR = str.maketrans({
+    "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к",
+    "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О",
+    "P": "Р", "T": "Т", "X": "Х", "Y": "У", "i": "і", "I": "І",
+})
+_CYR_TO_LAT = str.maketrans({
+    "а": "a", "с": "c", "е": "e", "о": "o", "р": "p", "х": "x", "у": "y", "к": "k",
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "К": "K", "М": "M", "О": "O",
+    "Р": "P", "Т": "T", "Х": "X", "У": "Y", "і": "i", "І": "I",
+})
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "ʼ’‘`´′ʹʺ″\""})
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―"})
+
+# Precomposed Latin letters with a transliteration meaning (GOST 7.79, ISO 9, scholarly,
+# Polish, Czech, ALA-LC).  Everything else loses its diacritics.
+_LAT_SPECIAL = [
+    ("šč", "W"), ("ŝ", "W"), ("š", "S"), ("č", "Q"), ("ĉ", "Q"), ("ć", "Q"), ("ž", "Z"),
+    ("ẑ", "Z"), ("ż", "Z"), ("ź", "z"), ("ś", "s"), ("ł", "l"), ("ń", "n"), ("û", "ju"),
+    ("â", "ja"), ("ĭ", "j"), ("ŭ", "v"), ("ǔ", "v"), ("ë", "e"), ("ê", "e"), ("ì", "i"),
+    ("ȳ", "y"), ("ç", "C"), ("ǵ", "g"), ("ѐ", "e"),
+]
+
+_VOWELS = "aeiouy"
+
+
+def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(p), r) for p, r in rules]
+
+
+# Latin-only rules, applied in order to a lowercase token (after _LAT_SPECIAL).  The
+# digraphs that contain "ch" or "z" come first, then "ch" and "z" are resolved by the
+# spelling tradition the token shows (see _latin_internal), then the rest.
+_LATIN_RULES_1 = _compile([
+    (r"x", "ks"),
+    (r"schtsch|shtch|shch|szcz", "W"),
+    (r"tsch|tch", "Q"),
+    (r"sch|sh|sz", "S"),
+    (r"zh", "Z"),
+    (r"cz", "Q"),
+    (r"kh|gh", "g"),
+])
+_LATIN_RULES_2 = _compile([
+    (r"ph", "f"),
+    (r"ck", "k"),
+    (r"ts|tz|tc", "C"),
+    (r"w", "v"),
+    (r"q", "k"),
+    (r"you|iou", "ju"),
+    (r"(?<=[aeiouy])ff$", "v"),
+    (r"(?<=[oe])[wu]$", "v"),
+    (r"(?<=a)u$", "v"),
+    (r"(?<=[ae])u(?=[^aeiouy])", "v"),
+    (r"ou", "u"),
+    # y: final -yy/-yi/-iy/-ii/-yj/-ij/-y after a consonant is -ий/-ый
+    (r"(?<=[^aeiouy'])(?:yy|yi|iy|ii|yj|ij|y)$", "ij"),
+    (r"y(?=[aeiou])", "j"),
+    (r"(?<=[aeiou])y", "j"),
+    (r"y", "i"),
+    # a final vowel + i is a vowel + й in Latin (Andrei, Nikolai, Sergei)
+    (r"(?<=[aeou])i$", "j"),
+])
+
+# German/Polish/Czech/scholarly "ch" is х, English "ch" is ч.
+_CH_IS_KH = re.compile(r"sch|w|sz|cz|[šžčŝ]|ł")
+_POLISH = re.compile(r"sz|cz|ł|ż|ś")
+_Z_IS_TS = re.compile(r"sch|tsch|w")  # German z is ц
+
+# Rules shared by both scripts, on the internal alphabet.
+_SHARED_RULES = _compile([
+    (r"'(?=[aeiou])", "j"),
+    (r"'", ""),
+    (r"i(?=[aeou])", "j"),
+    (r"ij(?=[aeou])", "j"),
+    (r"jj+", "j"),
+    (r"(?<=[^aeiouj])jo", "e"),
+    (r"je", "e"),
+    (r"ji", "i"),
+    (r"(?<=[aeou])i(?=[^aeiouj])", "j"),
+    (r"(?<=[^aeiouj])i$", "ij"),
+    (r"([bvgdzZklmnprstfCQSW])\1+", r"\1"),
+])
+
+_RENDER = str.maketrans({"Z": "zh", "C": "ts", "Q": "ch", "S": "sh", "W": "shch"})
+_TOKEN_SPLIT = re.compile(r"[^\w']+")
+_NON_KEY = re.compile(r"[^a-zA-Z']")
+
+
+def has_cyrillic(text: str) -> bool:
+    """Whether ``text`` contains at least one Cyrillic letter."""
+    return _CYR_RE.search(text) is not None
+
+
+def script_of(text: str | None) -> str | None:
+    """Return ``'cyrillic'``, ``'latin'``, ``'mixed'`` or ``None`` (no letters)."""
+    if not text:
+        return None
+    cyr = len(_CYR_RE.findall(text))
+    lat = len(_LAT_RE.findall(text))
+    if cyr and lat:
+        return "mixed"
+    if cyr:
+        return "cyrillic"
+    if lat:
+        return "latin"
+    return None
+
+
+def _repair_token(tok: str) -> str:
+    """Repair a token that mixes scripts by moving homoglyphs to its majority script."""
+    cyr = len(_CYR_RE.findall(tok))
+    lat = len(_LAT_RE.findall(tok))
+    if cyr and lat:
+        return tok.translate(_LAT_TO_CYR) if cyr >= lat else tok.translate(_CYR_TO_LAT)
+    return tok
+
+
+@lru_cache(maxsize=200_000)
+def normalize(text: str) -> str:
+    """Normalise a name string without changing its script or letter case.
+
+    NFC, one kind of apostrophe and dash, homoglyph repair inside mixed-script tokens,
+    spaces around commas, single spaces.  Idempotent: ``normalize(normalize(x)) ==
+    normalize(x)`` (property-tested).
+
+    Parameters
+    ----------
+    text : str
+        A name as written.
+
+    Returns
+    -------
+    str
+        The normalised string.
+    """
+    t = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
+    t = t.replace(",", " , ").replace(".", ". ")
+    toks = [_repair_token(x) for x in t.split()]
+    out = " ".join(toks).replace(" , ", ", ").replace(" ,", ",")
+    out = re.sub(r"\s+\.", ".", out).strip(" ,")
+    out = re.sub(r"\s+", " ", out)
+    return unicodedata.normalize("NFC", out)
+
+
+def _latin_internal(tok: str) -> str:
+    if has_cyrillic(tok):  # stray Cyrillic letters left in a Latin token (e.g. "Fёdor")
+        tok = "".join(_CYR_MAP.get(c, c) if _CYR_RE.match(c) else c for c in tok)
+    kh = _CH_IS_KH.search(tok) is not None
+    german_z = _Z_IS_TS.search(tok) is not None
+    polish = _POLISH.search(tok) is not None
+    for src, dst in _LAT_SPECIAL:
+        if src in tok:
+            tok = tok.replace(src, dst)
+    tok = "".join(c for c in unicodedata.normalize("NFD", tok) if not unicodedata.combining(c))
+    for pat, rep in _LATIN_RULES_1:
+        tok = pat.sub(rep, tok)
+    tok = tok.replace("ch", "g" if kh else "Q")
+    if polish:
+        tok = tok.replace("rz", "Z")
+    if german_z:
+        tok = tok.replace("z", "C")
+    for pat, rep in _LATIN_RULES_2:
+        tok = pat.sub(rep, tok)
+    # c: ц before e/i/y or a consonant other than l/r/k/t/h, else к (Victor, Clara)
+    tok = re.sub(r"c(?=[eiyjbvdgzmnpsfC]|(?:ov|ev|in)a?$)", "C", tok)
+    tok = tok.replace("c", "k").replace("h", "g")
+    return tok
+
+
+@lru_cache(maxsize=500_000)
+def fold_token(token: str) -> str:
+    """Fold one word (any script, any case) to its comparison key.
+
+    See the module docstring for the rules.  Returns ``''`` for a token without letters.
+    """
+    tok = unicodedata.normalize("NFC", token).translate(_APOSTROPHES).lower()
+    tok = _repair_token(tok)
+    if has_cyrillic(tok) and not _LAT_RE.search(tok):
+        inner = "".join(_CYR_MAP.get(c, "") for c in tok)
+    else:
+        inner = _latin_internal(tok)
+    inner = _NON_KEY.sub("", inner)
+    for pat, rep in _SHARED_RULES:
+        inner = pat.sub(rep, inner)
+    return inner.translate(_RENDER)
+
+
+@lru_cache(maxsize=500_000)
+def fold_key(text: str | None) -> str:
+    """Return the transliteration-invariant comparison key of a name or name part.
+
+    Иванов, Ivanov, Ivanou, Iwanow and IVANOV give ``ivanov``; Шевченко, Shevchenko,
+    Schewtschenko and Ševčenko give ``shevchenko``.  Words are folded one by one and joined
+    by single spaces (hyphens separate words too).
+
+    Parameters
+    ----------
+    text : str or None
+        Any name text.
+
+    Returns
+    -------
+    str
+        Lowercase ASCII key (``''`` for empty input).
+    """
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
+    parts = [fold_token(p) for p in _TOKEN_SPLIT.split(t.replace("_", " ")) if p]
+    return " ".join(p for p in parts if p)
