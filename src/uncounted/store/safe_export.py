@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -184,7 +185,9 @@ def check_xlsx_safe(path: str | Path | IO[bytes], *, max_uncompressed: int = 256
 
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, struct.error) as exc:
+        # NotImplementedError: e.g. "zip file version 21.8" (found by atheris).
         raise fail(f"not an XLSX (zip) file ({exc}); a password-protected workbook must be saved "
                    "without a password first") from exc
     with zf:
@@ -254,7 +257,7 @@ def _scan(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], cap: int, fail: Any
                                        "(XML entity-expansion attack?)")
                         tail = window[-_OVERLAP:]
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error,
-                NotImplementedError, RuntimeError) as exc:
+                NotImplementedError, RuntimeError, struct.error) as exc:
             raise fail(f"member {i.filename!r} is corrupt: {exc}") from exc
         if problem is not None:
             raise fail(problem)
