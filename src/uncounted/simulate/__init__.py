@@ -17,16 +17,19 @@ from uncounted.simulate.histories import SCENARIOS, HistorySimulation, simulate_
 from uncounted.simulate.lists import CAPTURE, LIST_NAMES
 from uncounted.simulate.mappings import mapping_for
 from uncounted.simulate.people import generate_people
+from uncounted.simulate.records import RECORD_COLUMNS, generate_records
 
 __all__ = [
     "CAPTURE",
     "LIST_NAMES",
     "OFFICIAL_CLAIMS",
+    "RECORD_COLUMNS",
     "GomelCase",
     "HistorySimulation",
     "SCENARIOS",
     "generate_case",
     "generate_people",
+    "generate_records",
     "mapping_for",
     "simulate_histories",
 ]

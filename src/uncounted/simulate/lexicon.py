@@ -35,6 +35,13 @@ MINORITY_ZIPF = 0.3
 TAIL_SHARE = 0.55
 _TAIL_SUFFIXES = ("ов", "ин", "енко", "ский")
 _TAIL_SUFFIX_WEIGHTS = (0.55, 0.25, 0.12, 0.08)
+#: Prefixes of the compound tail (Белобородов, Новосельцев ...), used by the large pool that
+#: the million-record benchmark needs: a real population of 500,000 holds tens of thousands of
+#: distinct surnames, and a small pool would make namesakes unrealistically common.
+_COMPOUND_PREFIXES = ("Бело", "Черно", "Ново", "Старо", "Красно", "Добро", "Мало", "Велико",
+                      "Криво", "Сухо", "Круто", "Густо", "Долго", "Косо", "Голо", "Тонко")
+#: Share of Slavic surnames drawn from the compound tail in the large pool.
+COMPOUND_SHARE = 0.3
 
 
 def _rows(name: str) -> list[list[str]]:
@@ -85,9 +92,15 @@ def _zipf(n: int, s: float) -> np.ndarray:
     return w / w.sum()
 
 
-@lru_cache(maxsize=1)
-def load_lexicon() -> Lexicon:
+@lru_cache(maxsize=2)
+def load_lexicon(large: bool = False) -> Lexicon:
     """Load and cache the bundled lexicon.
+
+    Parameters
+    ----------
+    large : bool
+        Add a compound synthetic tail (prefix + root + suffix, about 7,000 more surnames)
+        carrying :data:`COMPOUND_SHARE` of the Slavic mass, for populations of 100,000 and more.
 
     Returns
     -------
@@ -108,6 +121,17 @@ def load_lexicon() -> Lexicon:
                 continue
             tail.append(cand)
             tail_w.append(sw * rw)
+    n_simple = len(tail)
+    if large:
+        seen = set(names) | set(tail)
+        for prefix in _COMPOUND_PREFIXES:
+            for suffix, sw in zip(_TAIL_SUFFIXES, _TAIL_SUFFIX_WEIGHTS, strict=True):
+                for root in roots:
+                    cand = prefix + root.lower() + suffix
+                    if cand not in seen:
+                        seen.add(cand)
+                        tail.append(cand)
+                        tail_w.append(sw)
     all_names = np.array(names + tail, dtype=object)
     all_groups = np.array(groups + ["slavic"] * len(tail), dtype=object)
     surname_p: dict[str, np.ndarray] = {}
@@ -118,7 +142,14 @@ def load_lexicon() -> Lexicon:
         if g == "slavic":
             p[idx] = head * (1 - TAIL_SHARE)
             tw = np.array(tail_w)
-            p[len(names):] = tw / tw.sum() * TAIL_SHARE
+            simple = slice(len(names), len(names) + n_simple)
+            compound = slice(len(names) + n_simple, None)
+            p[simple] = tw[: n_simple] / tw[: n_simple].sum() * TAIL_SHARE
+            if large:
+                head_share = (1 - TAIL_SHARE) * (1 - COMPOUND_SHARE)
+                p[idx] = head * head_share
+                p[simple] *= 1 - COMPOUND_SHARE
+                p[compound] = tw[n_simple:] / tw[n_simple:].sum() * COMPOUND_SHARE
         else:
             p[idx] = head
         surname_p[g] = p / p.sum()

@@ -62,7 +62,8 @@ def _unit_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([f"в/ч {x}" for x in nums], dtype=object)
 
 
-def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03) -> pd.DataFrame:
+def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03,
+                    large_lexicon: bool | None = None) -> pd.DataFrame:
     """Draw the true population of ``n`` people.
 
     Parameters
@@ -73,6 +74,9 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03) -> 
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same people.
     female_share : float
         Share of women (medics, signallers).
+    large_lexicon : bool, optional
+        Draw surnames from the large pool (see :func:`load_lexicon`); by default when
+        ``n >= 100_000``.
 
     Returns
     -------
@@ -92,7 +96,7 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03) -> 
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise InputError(f"n must be a positive integer; got {n!r}. Try n=4000.")
-    lex = load_lexicon()
+    lex = load_lexicon(large=n >= 100_000 if large_lexicon is None else large_lexicon)
     rng = np.random.default_rng(seed)
 
     # units and home regions: half of a unit's soldiers come from its garrison region
