@@ -228,3 +228,10 @@ def test_progress_callback_is_called(store: Store, write_csv) -> None:
     ingest_file(store, write_csv(HEADER + rows), source="s", mapping=mapping(),
                 progress=lambda d, t: calls.append((d, t)), batch_size=10)
     assert len(calls) >= 3 and calls[-1][0] == calls[-1][1]
+
+
+def test_row_with_only_an_id_is_new_not_unchanged(store: Store, write_csv) -> None:
+    # regression (found by the fuzz): with no earlier record, NULL = NULL must not mean "same"
+    r = ingest_file(store, write_csv(HEADER + "1;;;;;\n"), source="s", mapping=mapping())
+    assert (r.n_new, r.n_unchanged) == (1, 0)
+    assert store.scalar("SELECT count(*) FROM records") == 1

@@ -199,7 +199,12 @@ def validate_formats(formats: list[str] | tuple[str, ...]) -> list[str]:
 
 def _month_of(gd: dict[str, str | None], key: str = "m") -> int:
     if gd.get("mon"):
-        return _MONTHS_ALL[str(gd["mon"]).lower().rstrip(".")]
+        name = str(gd["mon"]).rstrip(".")
+        for k in (name.lower(), name.casefold()):
+            if k in _MONTHS_ALL:
+                return _MONTHS_ALL[k]
+        # the regex matched under Unicode case-insensitivity ('ſept'), but it is no month name
+        raise DateProblem(f"date: {name!r} is not a month name", "format")
     return int(str(gd[key]))
 
 

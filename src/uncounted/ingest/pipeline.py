@@ -360,7 +360,13 @@ def _row(out: _Batches, conv: RowConverter, line: int, cells: list[Any], raw: st
                    f"bytes that are not valid {enc_name} (is the file in another encoding? "
                    "set format.encoding in the mapping)", "encoding", rid)
         return
-    values, problems = conv.convert(cells, line)
+    try:
+        values, problems = conv.convert(cells, line)
+    except Exception as exc:  # a bug must not lose the row or abort the file: quarantine it
+        log.exception("line %s could not be converted", line)
+        out.reject(line, None, raw, f"could not be converted (internal error: {exc!r}); "
+                   "please report this row", "internal_error", rid)
+        return
     if problems:
         out.reject(line, ", ".join(dict.fromkeys(f for f, _k, _m in problems)), raw,
                    "; ".join(msg for _f, _k, msg in problems), problems[0][1], rid)
@@ -372,7 +378,9 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
             sha: str, m: Mapping, actor: str, at: Any, reader: Any, n_blank: int,
             others: tuple[str, ...], t0: float) -> IngestReport:
     meta = [ingest_id, source, p.name, sha, at]
-    if m.id_column:
+    n_dup = int(con.execute("SELECT count(*) - count(DISTINCT record_id) FROM _ingest_stage"
+                            ).fetchone()[0]) if m.id_column else 0
+    if n_dup:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _ingest_dup AS "
             "SELECT s.line_no, s.record_id, s.raw_text, f.first_line FROM _ingest_stage s JOIN "
@@ -391,9 +399,16 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
         else f"s.{c} IS NOT DISTINCT FROM r.{c}" for c in _CONTENT)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_cmp AS SELECT s.line_no, s.record_id, "
-        f"r.record_uid AS old_uid, ({same}) AS same FROM _ingest_stage s "
+        f"r.record_uid AS old_uid, (r.record_uid IS NOT NULL AND {same}) AS same "
+        "FROM _ingest_stage s "
         "LEFT JOIN records r ON r.source = ? AND r.active AND r.record_id = s.record_id",
         [source])
+    counts = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE old_uid IS NULL), "
+        "count(*) FILTER (WHERE same), count(*) FILTER (WHERE old_uid IS NOT NULL AND NOT same) "
+        "FROM _ingest_cmp").fetchone()
+    assert counts is not None
+    n_accepted, n_new, n_unchanged, n_superseded = (int(x) for x in counts)
     cols = ", ".join(OUT_COLUMNS)
     con.execute(
         f"INSERT INTO records (record_uid, source, {cols}, ingest_id, file_sha256, line_no, "
@@ -402,27 +417,30 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
         "s.line_no, ?, ?, TRUE, NULL FROM _ingest_stage s JOIN _ingest_cmp c USING (line_no) "
         "WHERE c.same IS DISTINCT FROM TRUE ORDER BY s.line_no",
         [source, ingest_id, sha, at, m.mapping_version])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ingest_pairs AS SELECT c.record_id, c.old_uid, "
-        "r.record_uid AS new_uid FROM _ingest_cmp c JOIN records r "
-        "ON r.ingest_id = ? AND r.line_no = c.line_no WHERE c.old_uid IS NOT NULL AND NOT c.same",
-        [ingest_id])
-    con.execute(
-        "UPDATE records SET active = FALSE, superseded_by = p.new_uid FROM _ingest_pairs p "
-        "WHERE records.record_uid = p.old_uid")
-    diffs = " UNION ALL ".join(
-        f"SELECT ?, ?, p.record_id, p.old_uid, p.new_uid, '{c}', CAST(o.{c} AS VARCHAR), "
-        f"CAST(n.{c} AS VARCHAR) FROM _ingest_pairs p JOIN records o ON o.record_uid = p.old_uid "
-        f"JOIN records n ON n.record_uid = p.new_uid "
-        f"WHERE CAST(o.{c} AS VARCHAR) IS DISTINCT FROM CAST(n.{c} AS VARCHAR)"
-        for c in _CONTENT)
-    con.execute(f"INSERT INTO record_changes {diffs}", [ingest_id, source] * len(_CONTENT))
-    counts = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE old_uid IS NULL), "
-        "count(*) FILTER (WHERE same), count(*) FILTER (WHERE old_uid IS NOT NULL AND NOT same) "
-        "FROM _ingest_cmp").fetchone()
-    assert counts is not None
-    n_accepted, n_new, n_unchanged, n_superseded = (int(x) for x in counts)
+    changes: list[dict[str, Any]] = []
+    if n_superseded:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ingest_pairs AS SELECT c.record_id, c.old_uid, "
+            "r.record_uid AS new_uid FROM _ingest_cmp c JOIN records r ON r.ingest_id = ? "
+            "AND r.line_no = c.line_no WHERE c.old_uid IS NOT NULL AND NOT c.same", [ingest_id])
+        con.execute(
+            "UPDATE records SET active = FALSE, superseded_by = p.new_uid FROM _ingest_pairs p "
+            "WHERE records.record_uid = p.old_uid")
+        diffs = " UNION ALL ".join(
+            f"SELECT ?, ?, p.record_id, p.old_uid, p.new_uid, '{c}', CAST(o.{c} AS VARCHAR), "
+            f"CAST(n.{c} AS VARCHAR) FROM _ingest_pairs p "
+            f"JOIN records o ON o.record_uid = p.old_uid "
+            f"JOIN records n ON n.record_uid = p.new_uid "
+            f"WHERE CAST(o.{c} AS VARCHAR) IS DISTINCT FROM CAST(n.{c} AS VARCHAR)"
+            for c in _CONTENT)
+        con.execute(f"INSERT INTO record_changes {diffs}", [ingest_id, source] * len(_CONTENT))
+        con.execute("DROP TABLE _ingest_pairs")
+        changes = [dict(zip(("record_id", "old_uid", "new_uid", "field", "old", "new"), r,
+                            strict=True))
+                   for r in con.execute(
+                       "SELECT record_id, old_uid, new_uid, field, old_value, new_value FROM "
+                       "record_changes WHERE ingest_id = ? ORDER BY record_id, field LIMIT 100",
+                       [ingest_id]).fetchall()]
     vanished_sql = (
         "FROM records r WHERE r.source = ? AND r.active AND r.ingest_id <> ? "
         "AND r.record_id NOT IN (SELECT record_id FROM _ingest_stage) "
@@ -440,11 +458,6 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
     examples = tuple((int(ln) if ln is not None else 0, f or "", r) for ln, f, r in con.execute(
         "SELECT line_no, field, reason FROM quarantine WHERE ingest_id = ? "
         "ORDER BY line_no LIMIT 10", [ingest_id]).fetchall())
-    changes = [dict(zip(("record_id", "old_uid", "new_uid", "field", "old", "new"), r, strict=True))
-               for r in con.execute(
-                   "SELECT record_id, old_uid, new_uid, field, old_value, new_value FROM "
-                   "record_changes WHERE ingest_id = ? ORDER BY record_id, field LIMIT 100",
-                   [ingest_id]).fetchall()]
     n_rows = n_accepted + n_quarantined
     con.execute(
         "INSERT INTO ingests (ingest_id, source, file_name, file_sha256, mapping_sha256, "
@@ -454,7 +467,7 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
         [ingest_id, source, p.name, sha, m.sha256, m.mapping_version, at, actor, n_rows,
          n_accepted, n_quarantined, n_superseded, reader.kind, reader.encoding, n_new,
          n_unchanged, n_vanished, n_blank])
-    for t in ("_ingest_stage", "_ingest_cmp", "_ingest_pairs"):
+    for t in ("_ingest_stage", "_ingest_cmp"):
         con.execute(f"DROP TABLE {t}")
     notes: list[str] = []
     if n_vanished:
