@@ -114,25 +114,24 @@ def given_key(text: str | None, sex: str | None = None) -> str:
     return _given(text.strip(), sex)[0]
 
 
-def _column(df: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in df.columns:
-        return np.full(len(df), None, dtype=object)
-    return df[name].to_numpy(dtype=object, na_value=None)
+def _factorize(values: Any) -> tuple[np.ndarray, list[str | None]]:
+    """Codes into cleaned distinct values; the last distinct value is ``None`` (missing).
 
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
-    """Codes (``len(uniques)`` = missing) and cleaned distinct values."""
+    Blank strings count as missing.  Works on any array-like (arrow-backed strings are
+    factorised by arrow itself).
+    """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     cleaned: list[str | None] = []
     for u in uniques:
         s = str(u).strip() if u is not None else ""
         cleaned.append(s or None)
-    codes = np.where(codes < 0, len(cleaned), codes)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(cleaned)
     cleaned.append(None)
-    return codes.astype(np.int64), cleaned
+    return codes, cleaned
 
 
-def _sex_codes(values: np.ndarray) -> np.ndarray:
+def _sex_codes(values: Any) -> np.ndarray:
     codes, uniques = _factorize(values)
     table = np.array(
         [_SEX_WORDS.get(u.lower(), 0) if u else 0 for u in uniques], dtype=np.int8
@@ -142,6 +141,40 @@ def _sex_codes(values: np.ndarray) -> np.ndarray:
 
 def _first_word(s: str | None) -> str | None:
     return s.split()[0] if s else None
+
+
+class _Tokens:
+    """One id space for name-part strings from every column and from parsing."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str | None, int] = {None: 0}
+        self.values: list[str | None] = [None]
+
+    def id(self, s: str | None) -> int:
+        i = self.ids.get(s)
+        if i is None:
+            i = self.ids[s] = len(self.values)
+            self.values.append(s)
+        return i
+
+    def map(self, uniques: list[str | None]) -> np.ndarray:
+        return np.array([self.id(u) for u in uniques], dtype=np.int64)
+
+
+def _str_column(uniques: np.ndarray, inv: np.ndarray) -> Any:
+    """Row-level string column from per-distinct values, built by arrow (no Python loop)."""
+    import pyarrow as pa
+
+    arr = pa.array(list(uniques), type=pa.string()).take(pa.array(inv, type=pa.int64()))
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return pd.array(arr, dtype="str")
+    return arr.to_pandas().to_numpy(dtype=object)  # pragma: no cover - pandas 2
+
+
+def _col_or_missing(df: pd.DataFrame, name: str) -> Any:
+    if name in df.columns:
+        return df[name]
+    return np.full(len(df), None, dtype=object)
 
 
 def name_keys(df: pd.DataFrame) -> pd.DataFrame:
@@ -159,24 +192,24 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Row-aligned with ``df`` (same index), columns:
 
-        ``family_key`` (str or None)
+        ``family_key`` (str or null)
             Folded nominative family name.
-        ``family_phonetic`` (str or None)
+        ``family_phonetic`` (str or null)
             Metaphone code of ``family_key``.
-        ``given_key`` (str or None)
+        ``given_key`` (str or null)
             Canonical given name (folded Russian form: Sasha, Oleksandr -> ``aleksandr``).
         ``given_aliases`` (list of str)
             Folded forms of the canonical name's alias set (shared list objects: do not
             mutate).
-        ``patronymic_key`` (str or None)
+        ``patronymic_key`` (str or null)
             Father's canonical name from the patronymic (``petr`` for Петрович).
         ``initials`` (str)
             Initials of given name and patronymic, folded (``ap``).
-        ``sex_inferred`` ('M', 'F' or None)
+        ``sex_inferred`` ('M', 'F' or null)
             The ``sex`` field, else from the patronymic, the given name, the surname form.
         ``name_order_ok`` (float)
-            Confidence in the family/given assignment (1.0 certain, 0.5 default order,
-            NaN when there is no name).
+            Confidence in the family/given assignment (1.0 certain, 0.5 default order or
+            swapped fields, NaN when there is no name).
 
     Raises
     ------
@@ -192,105 +225,108 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
             f"{list(df.columns)[:10]}. Rename the name columns or map them at ingest."
         )
     n = len(df)
-    raw_c, raw_u = _factorize(_column(df, "name_raw"))
-    fam_c, fam_u = _factorize(_column(df, "family_name"))
-    giv_c, giv_u = _factorize(_column(df, "given_name"))
-    pat_c, pat_u = _factorize(_column(df, "patronymic"))
-    sex_field = _sex_codes(_column(df, "sex")) if "sex" in df.columns else np.zeros(n, np.int8)
+    tok = _Tokens()
+    raw_c, raw_u = _factorize(_col_or_missing(df, "name_raw"))
+    fam_c, fam_u = _factorize(_col_or_missing(df, "family_name"))
+    giv_c, giv_u = _factorize(_col_or_missing(df, "given_name"))
+    pat_c, pat_u = _factorize(_col_or_missing(df, "patronymic"))
+    sex_field = _sex_codes(df["sex"]) if "sex" in df.columns else np.zeros(n, np.int8)
+    fam_t, giv_t, pat_t = tok.map(fam_u)[fam_c], tok.map(giv_u)[giv_c], tok.map(pat_u)[pat_c]
+    has_fields = (fam_t > 0) | (giv_t > 0) | (pat_t > 0)
 
-    fam_present = np.array([u is not None for u in fam_u])[fam_c]
-    giv_present = np.array([u is not None for u in giv_u])[giv_c]
-    pat_present = np.array([u is not None for u in pat_u])[pat_c]
-    has_fields = fam_present | giv_present | pat_present
-
-    # --- swapped separate fields (given name in the family column and vice versa)
-    def _scores(uniq: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-        g = np.zeros(len(uniq), np.int8)
-        f = np.zeros(len(uniq), np.int8)
-        for i, u in enumerate(uniq):
-            w = _first_word(u)
+    # --- swapped separate fields (a given name in the family column and vice versa)
+    def _scores(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        size = len(tok.values)
+        g = np.zeros(size, np.int8)
+        f = np.zeros(size, np.int8)
+        for i in np.flatnonzero(np.bincount(ids, minlength=size)):
+            w = _first_word(tok.values[i])
             if w:
                 g[i], f[i] = token_scores(w)
-        return g, f
+        return g[ids], f[ids]
 
-    fg, ff = _scores(fam_u)
-    gg, gf = _scores(giv_u)
-    swapped = has_fields & (fg[fam_c] == 2) & (ff[fam_c] == 0) & (gf[giv_c] == 2) & (gg[giv_c] == 0)
+    if has_fields.any():
+        fg, ff = _scores(fam_t)
+        gg, gf = _scores(giv_t)
+        swapped = has_fields & (fg == 2) & (ff == 0) & (gf == 2) & (gg == 0)
+        if swapped.any():
+            fam_t, giv_t = np.where(swapped, giv_t, fam_t), np.where(swapped, fam_t, giv_t)
+    else:
+        swapped = np.zeros(n, dtype=bool)
 
     # --- parse name_raw where there are no separate fields
     raw_present = np.array([u is not None for u in raw_u])[raw_c]
     need_parse = ~has_fields & raw_present
-    pfam = np.full(len(raw_u), None, dtype=object)
-    pgiv = np.full(len(raw_u), None, dtype=object)
-    ppat = np.full(len(raw_u), None, dtype=object)
-    pconf = np.full(len(raw_u), np.nan)
-    pinit_g = np.full(len(raw_u), "", dtype="<U1")
-    pinit_p = np.full(len(raw_u), "", dtype="<U1")
-    for i in np.unique(raw_c[need_parse]):
-        sp = split_name(raw_u[i])  # type: ignore[arg-type]
-        pfam[i], pgiv[i], ppat[i], pconf[i] = sp.family, sp.given, sp.patronymic, sp.confidence
-        ini = [fold_key(x)[:1] for x in sp.initials]
-        if sp.given is None and ini:
-            pinit_g[i] = ini[0]
-            if len(ini) > 1:
-                pinit_p[i] = ini[1]
-        elif ini and sp.patronymic is None:
-            pinit_p[i] = ini[0]
+    m = len(raw_u)
+    pfam = np.zeros(m, np.int64)
+    pgiv = np.zeros(m, np.int64)
+    ppat = np.zeros(m, np.int64)
+    pconf = np.full(m, np.nan)
+    pinit_g = np.full(m, "", dtype="<U1")
+    pinit_p = np.full(m, "", dtype="<U1")
+    if need_parse.any():
+        for i in np.flatnonzero(np.bincount(raw_c[need_parse], minlength=m)):
+            sp = split_name(raw_u[i])  # type: ignore[arg-type]
+            pfam[i], pgiv[i], ppat[i] = tok.id(sp.family), tok.id(sp.given), tok.id(sp.patronymic)
+            pconf[i] = sp.confidence
+            ini = [fold_key(x)[:1] for x in sp.initials]
+            if sp.given is None and ini:
+                pinit_g[i] = ini[0]
+                if len(ini) > 1:
+                    pinit_p[i] = ini[1]
+            elif ini and sp.patronymic is None:
+                pinit_p[i] = ini[0]
+        fam_t = np.where(need_parse, pfam[raw_c], fam_t)
+        giv_t = np.where(need_parse, pgiv[raw_c], giv_t)
+        pat_t = np.where(need_parse, ppat[raw_c], pat_t)
+    values = tok.values
+    size = len(values)
 
-    fam_arr = np.asarray(fam_u, dtype=object)[fam_c]
-    giv_arr = np.asarray(giv_u, dtype=object)[giv_c]
-    pat_arr = np.asarray(pat_u, dtype=object)[pat_c]
-    if swapped.any():
-        fam_arr, giv_arr = np.where(swapped, giv_arr, fam_arr), np.where(swapped, fam_arr, giv_arr)
-    fam_arr = np.where(need_parse, pfam[raw_c], fam_arr)
-    giv_arr = np.where(need_parse, pgiv[raw_c], giv_arr)
-    pat_arr = np.where(need_parse, ppat[raw_c], pat_arr)
-
-    F_c, F_u = _factorize(fam_arr)
-    G_c, G_u = _factorize(giv_arr)
-    P_c, P_u = _factorize(pat_arr)
+    def _used(ids: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.bincount(ids, minlength=size))
 
     # --- sex: field, patronymic, given name (full forms), surname ending, case form
-    p_sex = np.array([_SEX_CODE.get(patronymic_sex(_first_word(u)) or "", 0) if u else 0
-                      for u in P_u], dtype=np.int8)
-    g_sex = np.zeros(len(G_u), np.int8)
-    for i, u in enumerate(G_u):
-        w = _first_word(u)
+    p_sex = np.zeros(size, np.int8)
+    for i in _used(pat_t):
+        w = _first_word(values[i])
+        if w:
+            p_sex[i] = _SEX_CODE.get(patronymic_sex(w) or "", 0)
+    g_sex = np.zeros(size, np.int8)
+    for i in _used(giv_t):
+        w = _first_word(values[i])
         if w and token_scores(w)[0] == 2:
             gn = lookup_given(w)
             if gn is not None:
                 g_sex[i] = _SEX_CODE[gn.sex]
-    f_sex = np.zeros(len(F_u), np.int8)
-    for i, u in enumerate(F_u):
+    f_sex = np.zeros(size, np.int8)
+    for i in _used(fam_t):
+        u = values[i]
         if u:
             w = u.split()[-1]
             s = surname_sex(w) or (to_nominative(w, "family")[1] if has_cyrillic(w) else None)
             f_sex[i] = _SEX_CODE.get(s or "", 0)
-    sex = sex_field.copy()
-    for src in (p_sex[P_c], g_sex[G_c], f_sex[F_c]):
+    sex = sex_field.astype(np.int8)
+    for src in (p_sex[pat_t], g_sex[giv_t], f_sex[fam_t]):
         sex = np.where(sex == 0, src, sex).astype(np.int8)
 
     # --- family keys per (family value, sex)
-    fcombo, f_inv = _combo(F_c, sex)
+    fcombo, f_inv = _combo(fam_t, sex)
     fam_key = np.empty(len(fcombo), dtype=object)
     fam_ph = np.empty(len(fcombo), dtype=object)
     for j, (code, s) in enumerate(fcombo):
-        u = F_u[code]
-        if u is None:
-            fam_key[j] = fam_ph[j] = None
-            continue
-        k = family_key(u, _SEX_STR[s])
+        u = values[code]
+        k = family_key(u, _SEX_STR[s]) if u else ""
         fam_key[j] = k or None
         fam_ph[j] = phonetic_key(k) or None
 
     # --- given keys per (given value, sex)
-    gcombo, g_inv = _combo(G_c, sex)
+    gcombo, g_inv = _combo(giv_t, sex)
     giv_key = np.empty(len(gcombo), dtype=object)
     giv_alias = np.empty(len(gcombo), dtype=object)
     giv_init = np.full(len(gcombo), "", dtype="<U1")
     empty: list[str] = []
     for j, (code, s) in enumerate(gcombo):
-        u = G_u[code]
+        u = values[code]
         if u is None:
             giv_key[j], giv_alias[j] = None, empty
             continue
@@ -299,32 +335,35 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         giv_init[j] = k[:1]
 
     # --- patronymic keys per value
-    pat_key = np.array([patronymic_key(u) or None if u else None for u in P_u], dtype=object)
-    pat_init = np.array([(k or "")[:1] for k in pat_key], dtype="<U1")
+    pat_key = np.full(size, None, dtype=object)
+    pat_init = np.full(size, "", dtype="<U1")
+    for i in _used(pat_t):
+        k = patronymic_key(values[i])
+        pat_key[i] = k or None
+        pat_init[i] = k[:1]
 
     init_g = giv_init[g_inv]
-    init_g = np.where(init_g == "", pinit_g[raw_c] if len(raw_u) else "", init_g)
-    init_p = pat_init[P_c]
-    init_p = np.where(init_p == "", pinit_p[raw_c] if len(raw_u) else "", init_p)
-    initials = np.char.add(init_g, init_p).astype(object)
+    init_g = np.where(init_g == "", pinit_g[raw_c], init_g)
+    init_p = pat_init[pat_t]
+    init_p = np.where(init_p == "", pinit_p[raw_c], init_p)
+    ini_codes, ini_u = pd.factorize(np.char.add(init_g, init_p))
 
     order = np.where(need_parse, pconf[raw_c], np.where(has_fields, 1.0, np.nan))
     order = np.where(swapped, 0.5, order)
 
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "family_key": fam_key[f_inv],
-            "family_phonetic": fam_ph[f_inv],
-            "given_key": giv_key[g_inv],
-            "given_aliases": giv_alias[g_inv],
-            "patronymic_key": pat_key[P_c],
-            "initials": initials,
-            "sex_inferred": _SEX_STR[sex],
+            "family_key": _str_column(fam_key, f_inv),
+            "family_phonetic": _str_column(fam_ph, f_inv),
+            "given_key": _str_column(giv_key, g_inv),
+            "given_aliases": pd.Series(giv_alias[g_inv], dtype=object, index=df.index),
+            "patronymic_key": _str_column(pat_key, pat_t),
+            "initials": _str_column(np.asarray(ini_u, dtype=object), ini_codes),
+            "sex_inferred": _str_column(_SEX_STR, sex.astype(np.int64)),
             "name_order_ok": order.astype(float),
         },
         index=df.index,
     )
-    return out
 
 
 def _combo(codes: np.ndarray, sex: np.ndarray) -> tuple[Any, np.ndarray]:

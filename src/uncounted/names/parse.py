@@ -177,7 +177,9 @@ def _assign(words: list[str], latin: bool) -> tuple[str | None, str | None, str 
 @lru_cache(maxsize=500_000)
 def split_name(text: str) -> _Split:
     """Split a name into raw parts without lemmatisation (the fast path of name_keys)."""
-    t = normalize(text).replace("(", " ").replace(")", " ")
+    t = normalize(text)
+    if "(" in t or ")" in t:
+        t = " ".join(t.replace("(", " ").replace(")", " ").split())
     script = script_of(t)
     latin = script == "latin"
     if "," in t:

@@ -151,8 +151,8 @@ def script_of(text: str | None) -> str | None:
     """Return ``'cyrillic'``, ``'latin'``, ``'mixed'`` or ``None`` (no letters)."""
     if not text:
         return None
-    cyr = len(_CYR_RE.findall(text))
-    lat = len(_LAT_RE.findall(text))
+    cyr = _CYR_RE.search(text) is not None
+    lat = _LAT_RE.search(text) is not None
     if cyr and lat:
         return "mixed"
     if cyr:
@@ -171,13 +171,19 @@ def _repair_token(tok: str) -> str:
     return tok
 
 
+_MIXED = re.compile(r"[\u0400-\u04FF][A-Za-z\u00C0-\u024F]|[A-Za-z\u00C0-\u024F][\u0400-\u04FF]")
+_NEEDS_WORK = re.compile(
+    "[" + re.escape("ʼ’‘`´′ʹʺ″\"‐‑‒–—―") + r"\t\n\r\f\v]|  |\s[,.]|[,.](?=\S)|^[\s,]|[\s,]$"
+)
+
+
 @lru_cache(maxsize=200_000)
 def normalize(text: str) -> str:
     """Normalise a name string without changing its script or letter case.
 
     NFC, one kind of apostrophe and dash, homoglyph repair inside mixed-script tokens,
-    spaces around commas, single spaces.  Idempotent: ``normalize(normalize(x)) ==
-    normalize(x)`` (property-tested).
+    a space after commas and full stops, single spaces.  Idempotent:
+    ``normalize(normalize(x)) == normalize(x)`` (property-tested).
 
     Parameters
     ----------
@@ -189,10 +195,15 @@ def normalize(text: str) -> str:
     str
         The normalised string.
     """
-    t = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
+    t = text if text.isascii() else unicodedata.normalize("NFC", text)
+    if _MIXED.search(t):
+        t = " ".join(_repair_token(x) for x in t.split(" "))
+    if not _NEEDS_WORK.search(t):  # fast path: nothing below would change t
+        return t
+    t = t.translate(_APOSTROPHES).translate(_DASHES)
     t = t.replace(",", " , ").replace(".", ". ")
-    toks = [_repair_token(x) for x in t.split()]
-    out = " ".join(toks).replace(" , ", ", ").replace(" ,", ",")
+    out = " ".join(_repair_token(x) for x in t.split())
+    out = out.replace(" , ", ", ").replace(" ,", ",")
     out = re.sub(r"\s+\.", ".", out).strip(" ,")
     out = re.sub(r"\s+", " ", out)
     return unicodedata.normalize("NFC", out)

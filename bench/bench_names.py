@@ -1,0 +1,202 @@
+"""Benchmark of uncounted.names.name_keys: names per second, cold and warm caches.
+
+Generates N realistic name records (default 1,000,000) from a pool of distinct people:
+Russian, Ukrainian and Belarusian surnames and given names, rendered as Cyrillic
+"Фамилия Имя Отчество", Latin transliterations in several systems (iuliia schemes),
+"FAMILY, Given", initials, genitive forms, diminutives, and as separate fields.  People
+repeat with a Zipf-like law, as in casualty lists compiled from overlapping sources.
+
+Usage::
+
+    .venv/bin/python bench/bench_names.py [--n 1000000] [--people 100000] [--seed 0]
+
+Prints names/s for a cold run (all memo caches cleared) and a warm run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+STEMS = [
+    "Иван", "Петр", "Сидор", "Кузнец", "Смирн", "Попов", "Соколов", "Лебедев", "Козл",
+    "Новик", "Морозов", "Волков", "Соловь", "Васильев", "Зайцев", "Павлов", "Семен", "Голуб",
+    "Виноградов", "Богдан", "Воробь", "Федор", "Михайл", "Беляев", "Тарас", "Белов",
+    "Комаров", "Орлов", "Киселев", "Макар", "Андреев", "Ковал", "Ильин", "Гусев", "Титов",
+    "Кузьмин", "Кудрявцев", "Баранов", "Куликов", "Алексеев", "Степан", "Яковлев", "Сорокин",
+    "Сергеев", "Романов", "Захаров", "Борисов", "Королев", "Герасимов", "Пономарев",
+    "Григорьев", "Лазарев", "Медведев", "Ершов", "Никитин", "Соболев", "Рябов", "Поляков",
+    "Цветков", "Данилов", "Жуков", "Фролов", "Журавлев", "Николаев", "Крылов", "Максимов",
+    "Сидоров", "Осипов", "Белоусов", "Федотов", "Дорофеев", "Егоров", "Матвеев", "Бобров",
+]
+UA = [
+    "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук",
+    "Коваль", "Поліщук", "Бондар", "Ткачук", "Марченко", "Мельник", "Мороз", "Лисенко",
+    "Руденко", "Савченко", "Петренко", "Клименко", "Павленко", "Кравчук", "Левченко",
+    "Харченко", "Карпенко", "Гаврилюк", "Ковальчук", "Романенко", "Мазур", "Іваненко",
+    "Кушнір", "Приходько", "Гончаренко", "Ковальов", "Зінченко", "Сидоренко", "Юрченко",
+]
+BY = [
+    "Іваноў", "Навіцкі", "Лукашэвіч", "Казлоў", "Каваленка", "Ермакоў", "Мельнікаў",
+    "Карповіч", "Жук", "Гарбачоў", "Кавалёў", "Бандарэнка", "Шапавал", "Станкевіч",
+]
+
+
+def _surnames() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for s in STEMS:
+        base = s if s.endswith(("ов", "ев", "ин")) else s + "ов"
+        out.append((base, base + "а"))
+    out += [(u, u) if u.endswith(("ко", "ук", "юк", "ар", "ир", "ик", "ур", "ль", "з"))
+            else (u, u + "а") for u in UA]
+    out += [(b, b) for b in BY]
+    return out
+
+
+def _people(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    from uncounted.names.aliases import lexicon
+
+    lex = lexicon()
+    male = [g for g in lex.names if g.sex == "M"]
+    female = [g for g in lex.names if g.sex == "F"]
+    # the top of each list is frequent, the tail rare
+    wm = 1.0 / np.arange(1, len(male) + 1) ** 1.1
+    wf = 1.0 / np.arange(1, len(female) + 1) ** 1.1
+    surn = _surnames()
+    ws = 1.0 / np.arange(1, len(surn) + 1) ** 0.8
+    sex = rng.random(n) < 0.85
+    fam = rng.choice(len(surn), n, p=ws / ws.sum())
+    gm = rng.choice(len(male), n, p=wm / wm.sum())
+    gf = rng.choice(len(female), n, p=wf / wf.sum())
+    father = rng.choice(len(male), n, p=wm / wm.sum())
+    rows = []
+    for i in range(n):
+        m = bool(sex[i])
+        s_m, s_f = surn[fam[i]]
+        given = male[gm[i]].name if m else female[gf[i]].name
+        fa = male[father[i]].name
+        rows.append((s_m if m else s_f, given, _patronymic(fa, m), "M" if m else "F"))
+    return pd.DataFrame(rows, columns=["family", "given", "patronymic", "sex"])
+
+
+def _patronymic(father: str, male: bool) -> str:
+    low = father
+    if low.endswith("ий"):
+        base, m, f = low[:-2], "ьевич", "ьевна"
+    elif low.endswith(("ей", "ай")):
+        base, m, f = low[:-1], "евич", "евна"
+    elif low.endswith(("а", "я")):
+        base, m, f = low[:-1], "ич", "ична"
+    elif low.endswith("ь"):
+        base, m, f = low[:-1], "евич", "евна"
+    else:
+        base, m, f = low, "ович", "овна"
+    return base + (m if male else f)
+
+
+def _render(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    import iuliia
+
+    schemes = [iuliia.ICAO_DOC_9303, iuliia.BGN_PCGN, iuliia.GOST_779, iuliia.WIKIPEDIA,
+               iuliia.MVD_782, iuliia.SCIENTIFIC]
+    out_raw: list[str | None] = []
+    out_f: list[str | None] = []
+    out_g: list[str | None] = []
+    out_p: list[str | None] = []
+    out_s: list[str | None] = []
+    styles = rng.integers(0, 8, len(people))
+    sch = rng.integers(0, len(schemes), len(people))
+    for (fam, giv, pat, sex), st, sc in zip(people.itertuples(index=False, name=None), styles,
+                                           sch, strict=True):
+        raw = f = g = p = None
+        s: str | None = None
+        if st == 0:
+            raw = f"{fam} {giv} {pat}"
+        elif st == 1:
+            raw = f"{giv} {pat} {fam}"
+        elif st == 2:
+            sc_ = schemes[int(sc)]
+            raw = f"{sc_.translate(fam).upper()}, {sc_.translate(giv)}"
+        elif st == 3:
+            sc_ = schemes[int(sc)]
+            raw = f"{sc_.translate(giv)} {sc_.translate(fam)}"
+        elif st == 4:
+            raw = f"{fam} {giv[0]}.{pat[0]}."
+        elif st == 5:
+            f, g, p, s = fam, giv, pat, sex
+        elif st == 6:
+            f, g, s = fam.upper(), giv, sex
+        else:
+            raw = f"{fam} {giv}"
+        out_raw.append(raw)
+        out_f.append(f)
+        out_g.append(g)
+        out_p.append(p)
+        out_s.append(s)
+    return pd.DataFrame({"name_raw": out_raw, "family_name": out_f, "given_name": out_g,
+                         "patronymic": out_p, "sex": out_s})
+
+
+def _clear_caches() -> None:
+    import functools
+
+    import uncounted.names.aliases as a
+    import uncounted.names.case as c
+    import uncounted.names.keys as k
+    import uncounted.names.parse as p
+    import uncounted.names.phonetic as ph
+    import uncounted.names.script as s
+
+    for mod in (a, c, k, p, ph, s):
+        for obj in vars(mod).values():
+            if isinstance(obj, functools._lru_cache_wrapper) and obj.__name__ not in (
+                "lexicon", "_analyzer", "_translator", "_metaphone"
+            ):
+                obj.cache_clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--people", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from uncounted.names import name_keys
+
+    rng = np.random.default_rng(args.seed)
+    t0 = time.perf_counter()
+    people = _people(args.people, rng)
+    pool = _render(people, rng)
+    w = 1.0 / np.arange(1, len(pool) + 1) ** 0.6
+    idx = rng.choice(len(pool), args.n, p=w / w.sum())
+    df = pool.iloc[idx].reset_index(drop=True)
+    gen = time.perf_counter() - t0
+    distinct = df.drop_duplicates().shape[0]
+    print(f"generated {len(df):,} records ({distinct:,} distinct rows, {args.people:,} people)"
+          f" in {gen:.1f}s")
+    # load dictionaries and lexicon outside the timing (a one-off per process)
+    name_keys(pool.head(50))
+    _clear_caches()
+    gc.collect()
+    t = time.perf_counter()
+    out = name_keys(df)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    name_keys(df)
+    warm = time.perf_counter() - t
+    print(f"cold: {cold:.2f}s  {len(df) / cold:,.0f} names/s")
+    print(f"warm: {warm:.2f}s  {len(df) / warm:,.0f} names/s")
+    print(f"family_key null: {out.family_key.isna().mean():.3%}; "
+          f"given_key null: {out.given_key.isna().mean():.3%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
