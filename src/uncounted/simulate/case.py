@@ -32,20 +32,31 @@ __all__ = ["OFFICIAL_CLAIMS", "GomelCase", "generate_case"]
 logger = logging.getLogger(__name__)
 
 #: Public statements about the number of casualties (as given in the project brief; the
-#: simulated truth is *not* calibrated to them: they are shown beside the estimate).
+#: simulated truth is *not* calibrated to them: they are shown beside the estimate).  Each has
+#: the brief's keys (``who, when, text, counts, number, range``) and the store's keys
+#: (``claimant, said_on, period_start, period_end, place, low, high, per_day``, see
+#: :meth:`uncounted.project.Project.add_claim`).
 OFFICIAL_CLAIMS: tuple[dict[str, Any], ...] = (
     {"who": "Belarusian leadership", "when": "2022-03",
      "text": "about 160–170 wounded treated during this entire period",
      "counts": "wounded", "number": None, "range": (160, 170), "per": "period",
-     "scope": "Gomel region hospitals"},
+     "scope": "Gomel region hospitals",
+     "claimant": "Belarusian leadership", "said_on": None, "period_start": "2022-02-24",
+     "period_end": None, "place": "Gomel region", "low": 160, "high": 170, "per_day": False},
     {"who": "A doctor at the Mazyr hospital (to the media, anonymously)", "when": "2022-03",
      "text": "40–50 wounded a day in early March",
      "counts": "wounded", "number": None, "range": (40, 50), "per": "day",
-     "scope": "Mazyr hospital, early March"},
+     "scope": "Mazyr hospital, early March",
+     "claimant": "A doctor at the Mazyr hospital (anonymous)", "said_on": None,
+     "period_start": "2022-03-01", "period_end": "2022-03-10", "place": "Мозырь",
+     "low": 40, "high": 50, "per_day": True},
     {"who": "Russian Ministry of Defence", "when": "2022-03-02",
      "text": "498 killed and nearly 1,600 wounded",
-     "counts": "both", "number": None, "range": None, "per": "period",
-     "killed": 498, "wounded": 1597, "scope": "all of Ukraine, to 2 March 2022"},
+     "counts": "both", "number": 498 + 1597, "range": None, "per": "period",
+     "killed": 498, "wounded": 1597, "scope": "all of Ukraine, to 2 March 2022",
+     "claimant": "Russian Ministry of Defence", "said_on": "2022-03-02",
+     "period_start": "2022-02-24", "period_end": "2022-03-02", "place": "Ukraine (all fronts)",
+     "low": 498 + 1597, "high": 498 + 1597, "per_day": False},
 )
 
 
@@ -204,24 +215,44 @@ class GomelCase:
         return path
 
 
+#: Wounded carried per medical bus (for turning the true arrivals into a bus count).
+_PER_BUS = 8
+
+
 def _incidents(people: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Count-only incidents: a number seen by a witness, no names."""
+    """Count-only incidents: a number seen by a witness, no names.
+
+    Each has the keys ``when, where, what, counts, reported, true_count`` and the store's keys
+    ``source, date_start, date_end, place, seen, count_min, count_max, text`` (see
+    :meth:`uncounted.project.Project.add_incident`).  ``true_count`` is the number of wounded
+    the incident reflects in the simulated truth.
+    """
     adm = people["admission_date"]
-    at_mozyr = (people["facility_town"] == "Мозырь") & (people["event_type"] != "killed")
-    buses = int((at_mozyr & adm.between(pd.Timestamp("2022-02-28"),
-                                        pd.Timestamp("2022-02-28"))).sum())
-    at_nar = (people["facility_town"] == "Наровля") & (people["event_type"] != "killed")
-    field_h = int((at_nar & adm.between(pd.Timestamp("2022-02-24"),
-                                        pd.Timestamp("2022-03-10"))).sum())
+    wounded = people["event_type"] != "killed"
+    day = pd.Timestamp("2022-02-28")
+    buses_true = int((wounded & (people["facility_town"] == "Мозырь") & (adm == day)).sum())
+    n_buses = max(1, int(np.ceil(buses_true / _PER_BUS)))
+    seen_buses = max(1, int(round(n_buses * rng.uniform(0.7, 1.0))))
+    at_nar = wounded & (people["facility_town"] == "Наровля")
+    field_true = int((at_nar & adm.between(pd.Timestamp("2022-02-24"),
+                                           pd.Timestamp("2022-03-10"))).sum())
+    low = int(round(field_true * rng.uniform(0.4, 0.7), -1))
+    high = int(round(field_true * rng.uniform(0.9, 1.3), -1))
     return [
         {"when": "2022-02-28", "where": "Мозырь, railway station",
          "what": "medical buses unloading wounded soldiers, counted by a witness",
-         "counts": "wounded", "true_count": buses,
-         "reported": max(0, int(round(buses * rng.uniform(0.6, 1.1))))},
+         "counts": "wounded", "true_count": buses_true, "reported": seen_buses,
+         "source": "witness at Mazyr station", "date_start": "2022-02-28",
+         "date_end": "2022-02-28", "place": "Мозырь, railway station", "seen": "vehicles",
+         "count_min": seen_buses, "count_max": seen_buses,
+         "text": f"{seen_buses} medical buses with wounded soldiers arrived at the station"},
         {"when": "2022-02-24/2022-03-10", "where": "field hospital near Наровля",
          "what": "tents of a field hospital; local residents' estimate of the wounded",
-         "counts": "wounded", "true_count": field_h,
-         "reported": max(0, int(round(field_h * rng.uniform(0.4, 0.9), -1)))},
+         "counts": "wounded", "true_count": field_true, "reported": (low + high) // 2,
+         "source": "local residents near Naroulia", "date_start": "2022-02-24",
+         "date_end": "2022-03-10", "place": "near Наровля (field hospital)", "seen": "wounded",
+         "count_min": low, "count_max": high,
+         "text": f"a field hospital treating {low}–{high} wounded, by residents' estimate"},
     ]
 
 

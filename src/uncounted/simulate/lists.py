@@ -164,6 +164,10 @@ MONTHS_RU_GEN = ("января", "февраля", "марта", "апреля",
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")
 
+#: What the X-ray register writes as the reason for the examination (all mean: wounded).
+XRAY_DIAGNOSES = ("огнестрельное ранение", "осколочное ранение", "МВТ", "ОВР", "контузия",
+                  "перелом")
+
 IMPOSSIBLE_2022 = ("31.02.2022", "30.02.2022", "29.02.2022", "31.04.2022", "32.03.2022")
 
 
@@ -191,6 +195,7 @@ def _render_xray(people: pd.DataFrame, rows: np.ndarray, n_first: int,
                  rng: np.random.Generator) -> RenderedList:
     exams = ("R-графия ОГК", "R-графия бедра", "R-графия голени", "R-графия плеча",
              "КТ головного мозга", "R-графия черепа", "R-графия кисти", "КТ ОБП")
+    diagnoses = XRAY_DIAGNOSES
     recs = []
     for j, i in enumerate(rows):
         r = people.iloc[i]
@@ -218,7 +223,8 @@ def _render_xray(people: pd.DataFrame, rows: np.ndarray, n_first: int,
         recs.append({"when": when, "pid": r["person_id"], "Дата": _dmy(when),
                      "Учреждение": r["facility_town"], "Фамилия": fam, "Имя": giv,
                      "Возраст": "" if age is None else str(age),
-                     "Исследование": exams[int(rng.integers(len(exams)))]})
+                     "Исследование": exams[int(rng.integers(len(exams)))],
+                     "Диагноз": diagnoses[int(rng.integers(len(diagnoses)))]})
     df = pd.DataFrame(recs).sort_values("when", kind="stable").reset_index(drop=True)
     pid = df.pop("pid").to_numpy()
     df = df.drop(columns="when")

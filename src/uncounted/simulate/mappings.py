@@ -1,8 +1,8 @@
-"""Mapping files for the five simulated lists (the ingest engineer adopts this shape).
+"""Mapping files for the five simulated lists, in the format of :mod:`uncounted.ingest`.
 
 A mapping says how to read one source file and which source column feeds which field of the
-canonical person record (docs/architecture.md).  It is a TOML file; as a Python value it is a
-plain dict:
+canonical person record (docs/architecture.md).  It is a TOML file (the full reference is
+``docs/mapping.md`` and :mod:`uncounted.ingest.mapping`); as a Python value it is a plain dict:
 
 .. code-block:: toml
 
@@ -11,10 +11,10 @@ plain dict:
 
     [format]
     type = "csv"                    # "csv" | "xlsx" | "jsonl" | "parquet"
-    encoding = "windows-1251"       # csv/jsonl only: "utf-8", "utf-8-sig", "windows-1251", "koi8-r"
+    encoding = "windows-1251"       # "auto", "utf-8", "utf-8-sig", "windows-1251", "koi8-r"
     delimiter = ";"                 # csv only
-    header_row = 2                  # 1-based line (csv) or sheet row (xlsx) of the header, or "auto"
-    sheet = "Журнал"                # xlsx only, optional (default: first sheet)
+    header_row = 2                  # 1-based line (csv) or sheet row (xlsx), or "auto"
+    sheet = "Журнал"                # xlsx only, optional
 
     [fields.family_name]            # one column into one field
     column = "Фамилия"
@@ -25,31 +25,22 @@ plain dict:
 
     [fields.age]
     column = "Возраст"
-    type = "int"                    # "str" (default) | "int"
-    approximate = ["около", "about"]  # int only: words marking an approximate number; the
-                                      # first integer in the cell is taken
+    type = "int"                    # approximate ages ("около 25", "25 лет") are understood
 
     [fields.event_date]
     column = "Дата"
-    formats = ["%d.%m.%Y", "%m.%Y", "d month_ru"]
-    default_year = 2022             # for formats without a year ("1 марта")
+    formats = ["dd.mm.yyyy", "mm.yyyy", "d month_ru", "month_en d, yyyy", "iso", "yyyy"]
+    default_year = 2022             # for dates written without a year ("1 марта")
 
     [fields.event_type]
     column = "status"
-    values = { KIA = "killed", WIA = "wounded" }   # value map; unmapped values -> "unknown"
+    values = { KIA = "killed", WIA = "wounded" }   # as written -> canonical
+    default = "wounded"             # for values the map does not list
 
-    [fields.place]                  # a constant for every row
-    value = "Мозырская городская больница"
-
-Date formats are :func:`datetime.strptime` patterns (``%m.%Y`` and ``%Y`` give partial dates
-with month or year precision) plus three named patterns that strptime cannot express:
-``"d month_ru"`` ("1 марта", month in the Russian genitive), ``"d month_ru Y"`` ("1 марта 2022",
-an optional trailing "г." allowed) and ``"month_en d, Y"`` ("March 9, 2022").  XLSX cells that
-hold real dates are taken as dates whatever the formats say.
-
-Field names are the canonical record's columns (``name_raw, family_name, given_name,
-patronymic, sex, birth_date, age, age_date, event_type, event_date, place, unit, home_region,
-free_text``).  A ``[fields.X]`` table has exactly one of ``column``, ``columns`` or ``value``.
+Date formats are the ingest's named formats (``strftime`` patterns such as ``%d.%m.%Y`` work
+too).  XLSX cells that hold real dates are taken as dates.  Field names are the canonical
+record's columns (``name_raw, family_name, given_name, patronymic, sex, birth_date, age,
+event_type, event_date, place, unit, home_region, free_text`` ...).
 """
 
 from __future__ import annotations
@@ -73,8 +64,9 @@ _MAPPINGS: dict[str, dict[str, Any]] = {
             "family_name": {"column": "Фамилия"},
             "given_name": {"column": "Имя"},
             "age": {"column": "Возраст", "type": "int"},
-            "event_date": {"column": "Дата", "formats": ["%d.%m.%Y"]},
-            "event_type": {"value": "wounded"},
+            "event_date": {"column": "Дата", "formats": ["dd.mm.yyyy"]},
+            # an X-ray means a wounded patient, whatever the diagnosis says
+            "event_type": {"column": "Диагноз", "default": "wounded"},
             "place": {"column": "Учреждение"},
             "free_text": {"column": "Исследование"},
         },
@@ -86,9 +78,9 @@ _MAPPINGS: dict[str, dict[str, Any]] = {
         "fields": {
             "name_raw": {"column": "ФИО"},
             "sex": {"column": "Пол", "values": {"М": "M", "Ж": "F"}},
-            "birth_date": {"column": "Дата рождения", "formats": ["%d.%m.%Y"]},
+            "birth_date": {"column": "Дата рождения", "formats": ["dd.mm.yyyy"]},
             "age": {"column": "Возраст", "type": "int"},
-            "event_date": {"column": "Дата смерти", "formats": ["%d.%m.%Y"]},
+            "event_date": {"column": "Дата смерти", "formats": ["dd.mm.yyyy"]},
             "event_type": {"column": "Обстоятельства",
                            "values": {"погиб": "killed", "огнестрельное ранение": "killed",
                                       "МВТ": "killed", "умер в стационаре": "died_of_wounds"}},
@@ -102,11 +94,11 @@ _MAPPINGS: dict[str, dict[str, Any]] = {
         "id_column": "id",
         "fields": {
             "name_raw": {"column": "name"},
-            "birth_date": {"column": "date_of_birth", "formats": ["%Y-%m-%d", "%Y"]},
+            "birth_date": {"column": "date_of_birth", "formats": ["iso", "yyyy"]},
             "event_type": {"column": "status",
                            "values": {"KIA": "killed", "WIA": "wounded",
                                       "DOW": "died_of_wounds"}},
-            "event_date": {"column": "date", "formats": ["%Y-%m-%d"]},
+            "event_date": {"column": "date", "formats": ["iso"]},
             "unit": {"column": "unit"},
             "home_region": {"column": "region"},
             "free_text": {"column": "source"},
@@ -118,9 +110,8 @@ _MAPPINGS: dict[str, dict[str, Any]] = {
         "id_column": "id",
         "fields": {
             "name_raw": {"column": "name"},
-            "age": {"column": "age", "type": "int", "approximate": ["около", "about"]},
-            "event_date": {"column": "date",
-                           "formats": ["d month_ru", "d month_ru Y", "month_en d, Y"],
+            "age": {"column": "age", "type": "int"},  # "около 25", "about 25", "25 лет"
+            "event_date": {"column": "date", "formats": ["d month_ru", "month_en d, yyyy"],
                            "default_year": 2022},
             "event_type": {"column": "status",
                            "values": {"погиб": "killed", "ранен": "wounded",
@@ -138,7 +129,7 @@ _MAPPINGS: dict[str, dict[str, Any]] = {
             "name_raw": {"column": "name"},
             "unit": {"column": "unit"},
             "place": {"column": "place"},
-            "event_date": {"column": "date", "formats": ["%d.%m.%Y", "%m.%Y", "%Y-%m-%d"]},
+            "event_date": {"column": "date", "formats": ["dd.mm.yyyy", "mm.yyyy", "iso"]},
             "event_type": {"column": "status",
                            "values": {"200": "killed", "груз 200": "killed",
                                       "300": "wounded", "груз 300": "wounded"}},
