@@ -7,6 +7,7 @@ Why all problems of a row at once: whoever fixes the file should see "age -3 is 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping as AbcMapping
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +31,7 @@ _TEXT_TARGETS = ("name_raw", "family_name", "given_name", "patronymic", "place",
                  "home_region", "free_text")
 
 Problem = tuple[str, str, str]  # (field, kind, message)
+_MISS = object()
 
 
 def cell_text(x: Any) -> str | None:
@@ -74,21 +76,37 @@ class RowConverter:
         self.fields: list[tuple[FieldSpec, tuple[int, ...]]] = [
             (f, tuple(index[c] for c in f.columns)) for f in mapping.fields]
         self.splits = [(s, index[s.column]) for s in mapping.splits]
+        self._plan = [(f.name, _IDX[f.name], f.kind, pos[0] if len(pos) == 1 else -1, pos, f)
+                      for f, pos in self.fields]
+        self._vcache: dict[str, dict[Any, str | None]] = {}
         self.fill_name_raw = "name_raw" not in mapping.targets and bool(mapping.splits)
 
-    def _value(self, cells: Sequence[Any], spec: FieldSpec, pos: tuple[int, ...]) -> Any:
+    def _value(self, cells: Sequence[Any], kind: str, p1: int, pos: tuple[int, ...],
+               join: str) -> Any:
         n = len(cells)
-        if len(pos) == 1:
-            p = pos[0]
-            v = cells[p] if p < n else None
-            if spec.kind == "date" and isinstance(v, date):
+        if p1 >= 0:
+            v = cells[p1] if p1 < n else None
+            if v.__class__ is str:
+                return v.strip() or None
+            if kind == "date" and isinstance(v, date):
                 return v
-            if spec.kind == "int" and isinstance(v, int | float) and not isinstance(v, bool):
+            if kind == "int" and isinstance(v, int | float) and not isinstance(v, bool):
                 return v
             return cell_text(v)
         parts = [cell_text(cells[p]) if p < n else None for p in pos]
-        joined = spec.join.join(p for p in parts if p)
+        joined = join.join(p for p in parts if p)
         return joined or None
+
+    def _mapped(self, name: str, values: AbcMapping[str, str], default: str | None,
+                v: Any) -> str | None:
+        cache = self._vcache.setdefault(name, {})
+        hit = cache.get(v, _MISS)
+        if hit is not _MISS:
+            return hit  # type: ignore[return-value]
+        res = values.get(normalize_key(str(v)), default)
+        if len(cache) < 10_000:
+            cache[v] = res
+        return res
 
     def convert(self, cells: Sequence[Any], line_no: int) -> tuple[list[Any], list[Problem]]:
         """The record values and the problems found (a record is usable only without problems)."""
@@ -98,33 +116,29 @@ class RowConverter:
         rid = cell_text(cells[self.id_pos]) if self.id_pos is not None and self.id_pos < n else None
         out[0] = rid if rid is not None else f"L{line_no}"
         dates: dict[str, ParsedDate] = {}
-        for spec, pos in self.fields:
-            v = self._value(cells, spec, pos)
+        for name, oi, kind, p1, pos, spec in self._plan:
+            v = self._value(cells, kind, p1, pos, spec.join)
             if v is None:
                 continue
-            name = spec.name
-            kind = spec.kind
             try:
                 if kind == "text":
-                    out[_IDX[name]] = (spec.values.get(normalize_key(str(v)), v)
-                                       if spec.values else v)
+                    out[oi] = self._mapped(name, spec.values, v, v) if spec.values else v
                 elif kind == "value":
-                    key = normalize_key(str(v))
-                    mapped = spec.values.get(key, spec.default)
+                    mapped = self._mapped(name, spec.values, spec.default, v)
                     if mapped is None:
                         label = "event type" if name == "event_type" else name
                         raise ValueProblem(
                             f"{label} {str(v)!r} is not in the value map; add it under "
                             f"[fields.{name}.values] in the mapping (or set a default)",
                             f"{name}_unknown")
-                    out[_IDX[name]] = mapped
+                    out[oi] = mapped
                 elif kind == "int":
                     if name == "age":
-                        out[_IDX["age"]] = parse_age(v)
+                        out[oi] = parse_age(v)
                     elif name == "birth_year":
-                        out[_IDX["birth_year"]] = parse_int(v, "birth year", 1850, self.today.year)
+                        out[oi] = parse_int(v, "birth year", 1850, self.today.year)
                     else:
-                        out[_IDX["birth_month"]] = parse_int(v, "birth month", 1, 12)
+                        out[oi] = parse_int(v, "birth month", 1, 12)
                 else:
                     pd_ = parse_date(v, spec.formats, spec.default_year)
                     if pd_ is not None:
