@@ -230,3 +230,41 @@ def test_unknown_inputs_rejected():
         mapping_for("radio")
     with pytest.raises(InputError):
         generate_case(n_people=100, monitor_format="xls")
+
+
+def test_capture_rates_match_the_model(case):
+    """Realised captures agree with the model's probabilities (sum of Bernoulli draws)."""
+    from uncounted.simulate.lists import capture_probabilities
+
+    cap = {k: case.captured[k].to_numpy() for k in LIST_NAMES}
+    probs = capture_probabilities(case.people, cap)
+    for name in LIST_NAMES:
+        p = probs[name]
+        expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+        assert abs(cap[name].sum() - expected) < 4 * sd, name
+    # structural zeros: the killed never on the X-ray list, the wounded never in the morgue
+    et = case.people["event_type"].to_numpy()
+    assert not cap["xray"][et == "killed"].any()
+    assert not cap["morgue"][et == "wounded"].any()
+    # heterogeneity: higher latent visibility, higher capture on every list
+    hi = case.people["visibility"].to_numpy() > 0
+    for name in LIST_NAMES:
+        assert cap[name][hi].mean() > cap[name][~hi].mean(), name
+
+
+def test_capture_params_override(tmp_path):
+    base = generate_case(seed=8, n_people=1500)
+    more = generate_case(seed=8, n_people=1500,
+                         capture_params={"monitor": {"base": -1.0, "duplicate": 0.0}})
+    assert more.captured["monitor"].sum() > 1.5 * base.captured["monitor"].sum()
+    t = more.truth[more.truth["source"] == "monitor"]
+    assert not t["person_id"].duplicated().any()
+    with pytest.raises(InputError, match="unknown list"):
+        generate_case(seed=8, n_people=100, capture_params={"radio": {"base": 0.0}})
+
+
+def test_true_counts_by_stratum(case):
+    by_type = case.true_counts()
+    assert by_type.sum() == case.true_total
+    assert set(by_type.index) == {"killed", "wounded", "died_of_wounds"}
+    assert case.true_counts(["event_type", "facility_town"]).sum() == case.true_total

@@ -111,6 +111,16 @@ class GomelCase:
         out = h.value_counts().rename("count").reset_index()
         return out.sort_values(cols, ascending=False, ignore_index=True)
 
+    def true_counts(self, by: str | list[str] = "event_type") -> pd.Series:
+        """True number of people per stratum (e.g. per event type or facility town).
+
+        Parameters
+        ----------
+        by : str or list of str
+            Column(s) of :attr:`people`.
+        """
+        return self.people.groupby(by).size().rename("true_count")
+
     def write(self, folder: str | Path, *, include_truth: bool = False) -> dict[str, Path]:
         """Write every list in its own format, plus ``mappings/<name>.toml``.
 
@@ -301,7 +311,9 @@ def generate_case(seed: int = 2022, n_people: int = 4000, *,
     ids: dict[str, str] = {}
     truth_parts = []
     for k, name in enumerate(LIST_NAMES):
+        dup = (capture_params or {}).get(name, {}).get("duplicate")
         rl = render_list(name, people, cap[name], np.random.default_rng(child[2 + k]),
+                         duplicate_rate=None if dup is None else float(dup),
                          koi8=(monitor_format == "koi8-r"))
         lists[name] = rl.frame
         ids[name] = rl.id_column

@@ -37,6 +37,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from uncounted.exceptions import InputError
 from uncounted.simulate.forms import (
     belarusian_latin,
     genitive_given,
@@ -48,7 +49,8 @@ from uncounted.simulate.forms import (
 )
 from uncounted.simulate.lexicon import load_lexicon
 
-__all__ = ["CAPTURE", "LIST_NAMES", "RenderedList", "capture", "render_list"]
+__all__ = ["CAPTURE", "LIST_NAMES", "RenderedList", "capture", "capture_probabilities",
+           "render_list"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +86,95 @@ def _town_term(spec: float | dict[str, float], towns: np.ndarray) -> np.ndarray:
     return np.full(len(towns), float(spec))
 
 
+def _merged(params: dict[str, dict[str, float | dict[str, float]]] | None,
+            ) -> dict[str, dict[str, float | dict[str, float]]]:
+    p = {k: dict(v) for k, v in CAPTURE.items()}
+    for k, v in (params or {}).items():
+        if k not in p:
+            raise InputError(f"unknown list {k!r} in capture params; allowed: "
+                             f"{', '.join(LIST_NAMES)}.")
+        p[k].update(v)
+    return p
+
+
+def _num(spec: dict[str, float | dict[str, float]], key: str) -> float:
+    value = spec[key]
+    if isinstance(value, dict):
+        raise InputError(f"capture parameter {key!r} must be a number; got {value!r}.")
+    return float(value)
+
+
+def capture_probabilities(people: pd.DataFrame, captured: dict[str, np.ndarray] | None = None,
+                          params: dict[str, dict[str, float | dict[str, float]]] | None = None,
+                          ) -> dict[str, np.ndarray]:
+    """Each person's probability of being recorded by each list.
+
+    ``morgue`` depends on ``xray`` and ``ngo`` on ``media`` (list dependence), so their
+    probabilities are conditional on who those lists recorded: pass ``captured`` with at
+    least ``xray`` and ``media`` (without it, both are taken as not recorded).
+
+    Parameters
+    ----------
+    people : DataFrame
+        From :func:`uncounted.simulate.generate_people`.
+    captured : dict of bool arrays, optional
+        Realised captures of ``xray`` and ``media``.
+    params : dict, optional
+        Overrides of :data:`CAPTURE` (same shape; missing keys keep their defaults).
+
+    Returns
+    -------
+    dict[str, ndarray of float]
+        Keyed by list name, in the order of :data:`LIST_NAMES`; 0 where a list cannot see a
+        person (killed people on the X-ray list, the wounded in the morgue).
+    """
+    p = _merged(params)
+    n = len(people)
+    cap = captured or {}
+    in_xray = cap.get("xray", np.zeros(n, dtype=bool))
+    in_media = cap.get("media", np.zeros(n, dtype=bool))
+    v = people["visibility"].to_numpy()
+    et = people["event_type"].to_numpy()
+    dead = et != "wounded"
+    pub = people["publicized"].to_numpy().astype(float)
+    out: dict[str, np.ndarray] = {}
+
+    x = p["xray"]
+    hosp_town = np.where(et != "killed", people["facility_town"].to_numpy(), None)
+    logit = (_town_term(x["base"], hosp_town) + _num(x, "visibility") * v
+             + _num(x, "died_of_wounds") * (et == "died_of_wounds"))
+    out["xray"] = np.where(et != "killed", _sigmoid(logit), 0.0)
+
+    m = p["morgue"]
+    morgue_town = np.array(_morgue_towns(people), dtype=object)
+    logit = (_town_term(m["base"], morgue_town) + _num(m, "visibility") * v
+             + _num(m, "given_xray") * ((et == "died_of_wounds") & in_xray))
+    out["morgue"] = np.where(dead, _sigmoid(logit), 0.0)
+
+    me = p["media"]
+    logit = (_num(me, "base") + _num(me, "publicized") * pub + _num(me, "visibility") * v
+             + _num(me, "dead") * dead)
+    out["media"] = _sigmoid(logit)
+    ng = p["ngo"]
+    logit = (_num(ng, "base") + _num(ng, "publicized") * pub + _num(ng, "visibility") * v
+             + _num(ng, "dead") * dead + _num(ng, "given_media") * in_media)
+    out["ngo"] = _sigmoid(logit)
+
+    mo = p["monitor"]
+    watched = np.isin(people["facility_town"].to_numpy(), WATCHED_TOWNS)
+    logit = (_num(mo, "base") + _num(mo, "watched_town") * watched
+             + _num(mo, "visibility") * v + _num(mo, "wounded") * (~dead))
+    out["monitor"] = _sigmoid(logit)
+    return {k: out[k] for k in LIST_NAMES}
+
+
 def capture(people: pd.DataFrame, rng: np.random.Generator,
             params: dict[str, dict[str, float | dict[str, float]]] | None = None,
             ) -> dict[str, np.ndarray]:
     """Draw, for every list, which people it records (one boolean array per list).
+
+    ``xray`` and ``media`` are drawn first, then ``morgue`` and ``ngo`` conditionally on them
+    (:func:`capture_probabilities`), then ``monitor``.
 
     Parameters
     ----------
@@ -102,46 +189,13 @@ def capture(people: pd.DataFrame, rng: np.random.Generator,
     dict[str, ndarray of bool]
         Keyed by list name, in the order of :data:`LIST_NAMES`.
     """
-    p = {k: dict(v) for k, v in CAPTURE.items()}
-    for k, v in (params or {}).items():
-        p[k].update(v)
-    v = people["visibility"].to_numpy()
-    et = people["event_type"].to_numpy()
-    dead = et != "wounded"
-    pub = people["publicized"].to_numpy().astype(float)
     n = len(people)
-    out: dict[str, np.ndarray] = {}
-
-    x = p["xray"]
-    hosp_town = np.where(et != "killed", people["facility_town"].to_numpy(), None)
-    logit = (_town_term(x["base"], hosp_town) + float(x["visibility"]) * v  # type: ignore[arg-type]
-             + float(x["died_of_wounds"]) * (et == "died_of_wounds"))  # type: ignore[arg-type]
-    out["xray"] = (et != "killed") & (rng.random(n) < _sigmoid(logit))
-
-    m = p["morgue"]
-    morgue_town = np.array([t for t in _morgue_towns(people)], dtype=object)
-    logit = (_town_term(m["base"], morgue_town) + float(m["visibility"]) * v  # type: ignore[arg-type]
-             + float(m["given_xray"]) * ((et == "died_of_wounds") & out["xray"]))  # type: ignore[arg-type]
-    out["morgue"] = dead & (rng.random(n) < _sigmoid(logit))
-
-    md = p["ngo"], p["media"]
-    me = md[1]
-    logit = (float(me["base"]) + float(me["publicized"]) * pub  # type: ignore[arg-type]
-             + float(me["visibility"]) * v + float(me["dead"]) * dead)  # type: ignore[arg-type]
-    media = rng.random(n) < _sigmoid(logit)
-    ng = md[0]
-    logit = (float(ng["base"]) + float(ng["publicized"]) * pub  # type: ignore[arg-type]
-             + float(ng["visibility"]) * v + float(ng["dead"]) * dead  # type: ignore[arg-type]
-             + float(ng["given_media"]) * media)  # type: ignore[arg-type]
-    out["ngo"] = rng.random(n) < _sigmoid(logit)
-    out["media"] = media
-
-    mo = p["monitor"]
-    watched = np.isin(people["facility_town"].to_numpy(), WATCHED_TOWNS)
-    logit = (float(mo["base"]) + float(mo["watched_town"]) * watched  # type: ignore[arg-type]
-             + float(mo["visibility"]) * v + float(mo["wounded"]) * (~dead))  # type: ignore[arg-type]
-    out["monitor"] = rng.random(n) < _sigmoid(logit)
-    return {k: out[k] for k in LIST_NAMES}
+    u = rng.random((len(LIST_NAMES), n))
+    first = capture_probabilities(people, None, params)
+    drawn = {"xray": u[0] < first["xray"], "media": u[3] < first["media"]}
+    probs = capture_probabilities(people, drawn, params)
+    out = {name: u[k] < probs[name] for k, name in enumerate(LIST_NAMES)}
+    return out
 
 
 def _morgue_towns(people: pd.DataFrame) -> list[str | None]:
@@ -215,14 +269,15 @@ def _render_xray(people: pd.DataFrame, rows: np.ndarray, n_first: int,
             giv = giv[0] + "."
         if u[3] < 0.08:
             fam, giv = fam.upper(), giv.upper()
-        age: int | None = _age_at(r["birth_date"], when)
+        age = _age_at(r["birth_date"], when)
+        age_s = str(age)
         if u[4] < 0.04:
-            age = int(age) + int(rng.choice([-1, 1]))  # type: ignore[arg-type]
+            age_s = str(age + int(rng.choice([-1, 1])))
         elif u[4] < 0.06:
-            age = None
+            age_s = ""
         recs.append({"when": when, "pid": r["person_id"], "Дата": _dmy(when),
                      "Учреждение": r["facility_town"], "Фамилия": fam, "Имя": giv,
-                     "Возраст": "" if age is None else str(age),
+                     "Возраст": age_s,
                      "Исследование": exams[int(rng.integers(len(exams)))],
                      "Диагноз": diagnoses[int(rng.integers(len(diagnoses)))]})
     df = pd.DataFrame(recs).sort_values("when", kind="stable").reset_index(drop=True)
@@ -475,7 +530,7 @@ def render_list(name: str, people: pd.DataFrame, captured: np.ndarray,
     koi8 : bool
         For ``monitor`` only: restrict to characters KOI8-R can encode.
     """
-    rate = float(CAPTURE[name]["duplicate"]) if duplicate_rate is None else duplicate_rate  # type: ignore[arg-type]
+    rate = _num(CAPTURE[name], "duplicate") if duplicate_rate is None else duplicate_rate
     rows, n_first = _records(captured, rate, rng)
     if name == "monitor":
         return _render_monitor(people, rows, n_first, rng, koi8=koi8)
