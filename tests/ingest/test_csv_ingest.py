@@ -235,3 +235,41 @@ def test_row_with_only_an_id_is_new_not_unchanged(store: Store, write_csv) -> No
     r = ingest_file(store, write_csv(HEADER + "1;;;;;\n"), source="s", mapping=mapping())
     assert (r.n_new, r.n_unchanged) == (1, 0)
     assert store.scalar("SELECT count(*) FROM records") == 1
+
+
+def test_header_row_number_and_split_list_with_separator(store: Store, write_csv) -> None:
+    text = ("Журнал\nпоступления\nid|ФИО|Пол|Место\n"
+            "1|Иванов,Иван|м|Гомель, ЦРБ\n2|Петрова,Анна|Ж|\n3|Орлов|x|\n")
+    m = {"id_column": "id", "format": {"delimiter": "|", "header_row": 3},
+         "fields": {"sex": "Пол"},
+         "split": [{"column": "ФИО", "into": ["family_name", "given_name"], "sep": ","},
+                   {"column": "Место", "into": ["place", "free_text"], "sep": ","}]}
+    r = ingest_file(store, write_csv(text), source="s", mapping=m)
+    got = store.con.execute("SELECT family_name, given_name, sex, place, free_text, name_raw "
+                            "FROM records ORDER BY line_no").fetchall()
+    assert got == [("Иванов", "Иван", "M", "Гомель", "ЦРБ", "Иванов,Иван"),
+                   ("Петрова", "Анна", "F", None, None, "Петрова,Анна")]
+    assert r.reasons_summary == {"title_line": 2, "sex_unknown": 1}
+    assert "sex 'x' is not in the value map" in store.scalar(
+        "SELECT reason FROM quarantine WHERE kind = 'sex_unknown'")
+
+
+def test_value_default_and_mapping_override(store: Store, write_csv) -> None:
+    text = HEADER + "1;А;Б;30;01.03.2022;отпуск\n2;В;Г;30;01.03.2022;ранен\n"
+    fields = dict(mapping()["fields"])
+    fields["event_type"] = {"column": "status", "values": {"ранен": "died_of_wounds"},
+                            "default": "unknown"}
+    ingest_file(store, write_csv(text), source="s", mapping=mapping(fields=fields))
+    got = store.con.execute("SELECT event_type FROM records ORDER BY line_no").fetchall()
+    assert got == [("unknown",), ("died_of_wounds",)]
+
+
+def test_mapping_from_toml_path(store: Store, write_csv, tmp_path: Path) -> None:
+    toml = tmp_path / "m.toml"
+    toml.write_text('id_column = "id"\ndefault_year = 2022\n[format]\ndelimiter = ";"\n'
+                    '[fields]\nfamily_name = "surname"\nevent_date = { column = "date", '
+                    'formats = ["d month_ru"] }\n', encoding="utf-8")
+    r = ingest_file(store, write_csv(HEADER + "1;Иванов;Иван;30;1 марта;убит\n"), source="s",
+                    mapping=toml)
+    assert r.n_accepted == 1
+    assert store.scalar("SELECT event_date FROM records") == date(2022, 3, 1)
