@@ -127,12 +127,15 @@ class Project:
     def link(self, *, engine: str | None = None, threshold: float | None = None,
              progress: ProgressCallback | None = None) -> Any:
         """Link records within and across lists and store the clusters (one transaction)."""
-        from uncounted import link as link_mod
+        from uncounted.link import LinkSettings, link_store
 
-        return link_mod.run_project_linkage(
-            self.store, engine=engine or self.config.link.engine,
-            threshold=threshold if threshold is not None else self.config.link.threshold,
-            actor=self.actor, progress=progress)
+        settings = LinkSettings(threshold=threshold if threshold is not None else self.config.link.threshold)
+        outcome = link_store(self.store, settings=settings, engine=engine or self.config.link.engine,
+                             actor=self.actor, progress=progress)
+        run = self.current_link_run() or {}
+        return {"run_id": outcome.run_id, "action": outcome.action, "engine": run.get("engine"),
+                "threshold": run.get("threshold"), "n_records": run.get("n_records"),
+                "n_pairs": run.get("n_pairs"), "n_clusters": run.get("n_clusters")}
 
     def clusters(self) -> pd.DataFrame:
         """``source, record_id, cluster_id`` of the current linkage run (record ids as input)."""
