@@ -314,6 +314,7 @@ def _ingest(store: Store, con: Any, reader: Any, ingest_id: int, source: str, p:
                     found = find_header([(ln, cs) for ln, cs, _ in pre], m.columns, hdr, label)
                 if found is not None:
                     setup(pre[found][1], pre[found][0])
+                    assert conv is not None
                     for ln, _cs, rw in pre[:found]:
                         out.reject(ln, None, rw, "title line above the header", "title_line")
                     for ln, cs, rw in pre[found + 1:]:  # header_row = N skipped past line N

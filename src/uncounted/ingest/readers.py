@@ -201,7 +201,7 @@ class CsvReader(_Reader):
     def done(self) -> int:
         if self._fh is None or self._fh.closed:
             return self.total
-        return min(self._fh.buffer.tell(), self.total)
+        return min(int(self._fh.buffer.tell()), self.total)  # type: ignore[attr-defined]
 
     def rows(self) -> Iterator[Row]:
         csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
@@ -340,10 +340,11 @@ class JsonlReader(_Reader):
 
     def rows(self) -> Iterator[Row]:
         cols = self.columns
+        enc = self.encoding or "utf-8"
         with open(self.path, "rb") as fh:
             self._fh = fh
             for i, bline in enumerate(fh, start=1):
-                line = bline.decode(self.encoding, errors="surrogateescape")
+                line = bline.decode(enc, errors="surrogateescape")
                 if i == 1 and line.startswith("\ufeff"):
                     line = line[1:]
                 text = line.strip()
