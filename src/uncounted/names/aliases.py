@@ -26,6 +26,7 @@ from uncounted.names.script import fold_key, fold_token
 
 __all__ = [
     "GivenName",
+    "alias_set",
     "lexicon",
     "lookup_given",
     "father_from_patronymic_stem",
@@ -127,17 +128,43 @@ def lexicon() -> _Lexicon:
     return _Lexicon(tuple(names), frozen, stems, by_key)
 
 
-def _resolve(key: str, sex: str | None) -> GivenName | None:
+def _candidates(key: str, sex: str | None) -> list[tuple[int, GivenName]]:
     lex = lexicon()
     entries = lex.index.get(key)
     if not entries:
-        return None
+        return []
     cands = [(kind, i) for i, kind in entries]
     if sex in ("M", "F"):
         same = [c for c in cands if lex.names[c[1]].sex == sex]
         cands = same or cands
     cands.sort()
-    return lex.names[cands[0][1]]
+    return [(kind, lex.names[i]) for kind, i in cands]
+
+
+def _resolve(key: str, sex: str | None) -> GivenName | None:
+    cands = _candidates(key, sex)
+    return cands[0][1] if cands else None
+
+
+@lru_cache(maxsize=100_000)
+def alias_set(token: str, sex: str | None = None) -> tuple[str, ...]:
+    """Alias set to compare a given-name form with.
+
+    The canonical name's aliases; for a diminutive shared by several names of the
+    same sex (Слава: Вячеслав, Владислав, Ярослав, Станислав ...) the union of their
+    alias sets, so that membership tests do not depend on which reading was chosen.
+    """
+    found = lookup_given(token, sex)
+    if found is None:
+        return ()
+    cands = _candidates(fold_key(token), sex or found.sex)
+    if len(cands) > 1 and cands[0][0] == _KIND_DIMINUTIVE:
+        out: set[str] = set()
+        for kind, g in cands:
+            if kind == _KIND_DIMINUTIVE and g.sex == found.sex:
+                out.update(g.aliases)
+        return tuple(sorted(out))
+    return found.aliases
 
 
 @lru_cache(maxsize=1)

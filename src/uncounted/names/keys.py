@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import InputError
-from uncounted.names.aliases import father_from_patronymic_stem, lookup_given, stem_of
+from uncounted.names.aliases import (
+    alias_set,
+    father_from_patronymic_stem,
+    lookup_given,
+    stem_of,
+)
 from uncounted.names.case import to_nominative
 from uncounted.names.parse import patronymic_sex, split_name, surname_sex, token_scores
 from uncounted.names.phonetic import phonetic_key
@@ -36,7 +41,7 @@ OUTPUT_COLUMNS = (
 )
 
 _PATR_SUFFIX = re.compile(
-    r"(?:inichn|[oea]vich|ich|[oe]vn|ichn|ivn|avn|jvn)(?:a|u|em|om|e|ij|i|oj|oju)?$"
+    r"(?:inichn|[oea]vich|ich|[oe]vn|ichn|ivn|avn|jvn|[ae]un)(?:a|u|em|om|e|ij|i|oj|oju)?$"
 )
 _SEX_CODE = {"M": 1, "F": 2}
 _SEX_STR = np.array([None, "M", "F"], dtype=object)
@@ -102,7 +107,7 @@ def _given(text: str, sex: str | None) -> tuple[str, list[str], str | None]:
             gn = lookup_given(lemma, sex) or gn
             w0 = lemma
     if gn is not None:
-        return gn.key, list(gn.aliases), gn.sex
+        return gn.key, list(alias_set(w0, sex) or gn.aliases), gn.sex
     k = fold_key(w0)
     return k, [k] if k else [], None
 

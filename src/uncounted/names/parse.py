@@ -24,7 +24,7 @@ __all__ = ["ParsedName", "parse_name", "patronymic_sex", "surname_sex", "token_s
 
 # On folded keys (see script.fold_key): masculine patronymics and their oblique endings.
 _PATR_M = re.compile(r"(?:[oea]vich|ilich|kuzmich|fomich|lukich|nikitich|savich)(?:a|u|em|om|e)?$")
-_PATR_F = re.compile(r"(?:[oe]vn|ichn|ivn|avn|jvn)(?:a|ij|i|e|oj|u|oju)$")
+_PATR_F = re.compile(r"(?:[oe]vn|ichn|ivn|avn|jvn|[ae]un)(?:a|ij|i|e|oj|u|oju)$")
 _SURNAME_STRONG = re.compile(
     r"(?:[oe]v|[oe]va|[oe]voj|[oe]vu|[oe]vim|[oe]vij|[oe]vich|skij|tskij|skaja|tskaja|skoj"
     r"|enko|chuk|juk|uk|shvilij|dze|jan|janc|ski|ska|chenko|ovskij|ak|ets|nik|ich)$"

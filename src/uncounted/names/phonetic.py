@@ -27,6 +27,12 @@ _BACK_MAP = {
 }
 
 
+_BE_AFFRICATES = re.compile(r"дз(?=[еияю])|ц(?=[еияю])|(?<=[бвгджзклмнпрстфхцчшщ])я")
+
+
+_BE_MAP = {"дз": "д", "ц": "т", "я": "е"}
+
+
 def key_to_cyrillic(key: str) -> str:
     """Map a folded key back to (normalised) Cyrillic, letter class by letter class."""
     return "".join(_BACK_MAP.get(m, "") for m in _BACK.findall(key))
@@ -61,7 +67,10 @@ def phonetic_key(key: str) -> str:
     if not key:
         return ""
     m = _metaphone()
-    words = [m.transform(w) for w in key_to_cyrillic(key).split() if w]
+    # Belarusian writes дз/ц for Russian д/т before front vowels (Лебедзеў, Цімафей)
+    # and я for Russian unstressed е (Пятроў / Петров)
+    cyr = _BE_AFFRICATES.sub(lambda x: _BE_MAP[x.group(0)], key_to_cyrillic(key))
+    words = [m.transform(w) for w in cyr.split() if w]
     from uncounted.names.script import fold_key
 
     return fold_key(" ".join(words).lower().replace("j", "й"))

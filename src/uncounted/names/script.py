@@ -27,7 +27,8 @@ Design of the key
   *Cyrillic* stays ``i`` (Андреи -> ``andrei``) while Андрей -> ``andrej``; in Latin, a final
   vowel + ``i``/``y`` is read as й (Andrei, Andrey -> ``andrej``).
 * Doubled consonants are single (Anna = Ана).  Final ``-ow/-off/-ou`` are ``-ov`` (German,
-  French and Belarusian passport spellings); final ``-ew/-eff/-eu`` are ``-ev``.
+  French and Belarusian passport spellings); final ``-ew/-eff/-eu`` are ``-ev``.  Belarusian
+  ў is ``u`` elsewhere (Іванаўна = Ivanauna), so mid-word Воўк/Вовк differ.
 
 The key is a comparison key only: it is lossy on purpose and is never shown to users.
 """
@@ -49,7 +50,7 @@ _CYR_MAP = {
     "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e",
     "є": "e", "ж": "Z", "з": "z", "и": "i", "і": "i", "ї": "ji", "й": "j", "к": "k",
     "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ў": "v", "ф": "f", "х": "g", "ц": "C", "ч": "Q", "ш": "S", "щ": "W",
+    "у": "u", "ў": "u", "ф": "f", "х": "g", "ц": "C", "ч": "Q", "ш": "S", "щ": "W",
     "ъ": "'", "ы": "i", "ь": "'", "э": "e", "ю": "ju", "я": "ja", "'": "'",
 }
 
@@ -91,7 +92,7 @@ _LATIN_RULES_1 = _compile([
     (r"x", "ks"),
     (r"schtsch|shtch|shch|szcz", "W"),
     (r"tsch|tch", "Q"),
-    (r"sch|sh|sz", "S"),
+    (r"sh|sz", "S"),
     (r"zh", "Z"),
     (r"cz", "Q"),
     (r"kh|gh", "g"),
@@ -104,10 +105,7 @@ _LATIN_RULES_2 = _compile([
     (r"q", "k"),
     (r"you|iou", "ju"),
     (r"(?<=[aeiouy])ff$", "v"),
-    (r"(?<=[oe])[wu]$", "v"),
-    (r"(?<=a)u$", "v"),
-    (r"(?<=[ae])u(?=[^aeiouy])", "v"),
-    (r"ou", "u"),
+    (r"(?<=[oe])w$", "v"),
     # y: final -yy/-yi/-iy/-ii/-yj/-ij/-y after a consonant is -ий/-ый
     (r"(?<=[^aeiouy'])(?:yy|yi|iy|ii|yj|ij|y)$", "ij"),
     (r"y(?=[aeiou])", "j"),
@@ -120,10 +118,14 @@ _LATIN_RULES_2 = _compile([
 # German/Polish/Czech/scholarly "ch" is х, English "ch" is ч.
 _CH_IS_KH = re.compile(r"sch|w|sz|cz|[šžčŝ]|ł")
 _POLISH = re.compile(r"sz|cz|ł|ż|ś")
-_Z_IS_TS = re.compile(r"sch|tsch|w")  # German z is ц
+# German spelling cues (German sch is ш and z is ц; without them "sch" is the English/
+# Yandex spelling of щ, as in Scherbakov)
+_GERMAN = re.compile(r"w|tsch|ss|(?<!s)ch|sch.*sch")
 
 # Rules shared by both scripts, on the internal alphabet.
 _SHARED_RULES = _compile([
+    # Belarusian ў is u in Latin: final -оў/-еў/-аў (Іваноў, Ivanou) are -ov/-ev/-av
+    (r"(?<=[aeo])u$", "v"),
     (r"'(?=[aeiou])", "j"),
     (r"'", ""),
     (r"i(?=[aeou])", "j"),
@@ -135,10 +137,14 @@ _SHARED_RULES = _compile([
     (r"(?<=[aeou])i(?=[^aeiouj])", "j"),
     (r"(?<=[^aeiouj])i$", "ij"),
     (r"([bvgdzZklmnprstfCQSW])\1+", r"\1"),
+    # feminine adjectival surnames: Russian -ская = Ukrainian/Polish -ська/-ska
+    (r"(?<=[szC]k)aja$", "a"),
 ])
 
 _RENDER = str.maketrans({"Z": "zh", "C": "ts", "Q": "ch", "S": "sh", "W": "shch"})
 _TOKEN_SPLIT = re.compile(r"[^\w']+")
+_COMBINING = re.compile("[\u0300-\u036f]")
+_SCHOLARLY = re.compile("[čšžŝʹʺěǐĭ]|^x(?=[^aeiouy])")
 _NON_KEY = re.compile(r"[^a-zA-Z']")
 
 
@@ -195,9 +201,19 @@ def normalize(text: str) -> str:
     str
         The normalised string.
     """
+    t = text
+    for _ in range(8):  # repairs can enable one another (homoglyph + combining mark)
+        nxt = _normalize_once(t)
+        if nxt == t:
+            break
+        t = nxt
+    return t
+
+
+def _normalize_once(text: str) -> str:
     t = text if text.isascii() else unicodedata.normalize("NFC", text)
     if _MIXED.search(t):
-        t = " ".join(_repair_token(x) for x in t.split(" "))
+        t = unicodedata.normalize("NFC", " ".join(_repair_token(x) for x in t.split(" ")))
     if not _NEEDS_WORK.search(t):  # fast path: nothing below would change t
         return t
     t = t.translate(_APOSTROPHES).translate(_DASHES)
@@ -213,18 +229,22 @@ def _latin_internal(tok: str) -> str:
     if has_cyrillic(tok):  # stray Cyrillic letters left in a Latin token (e.g. "Fёdor")
         tok = "".join(_CYR_MAP.get(c, c) if _CYR_RE.match(c) else c for c in tok)
     kh = _CH_IS_KH.search(tok) is not None
-    german_z = _Z_IS_TS.search(tok) is not None
+    german = _GERMAN.search(tok) is not None
     polish = _POLISH.search(tok) is not None
+    if _SCHOLARLY.search(tok):  # scholarly/ISO transliteration writes х as x
+        tok = tok.replace("x", "g")
     for src, dst in _LAT_SPECIAL:
         if src in tok:
             tok = tok.replace(src, dst)
     tok = "".join(c for c in unicodedata.normalize("NFD", tok) if not unicodedata.combining(c))
     for pat, rep in _LATIN_RULES_1:
         tok = pat.sub(rep, tok)
+        if rep == "Q":  # after schtsch/tsch, resolve the remaining "sch"
+            tok = tok.replace("sch", "S" if german else "W")
     tok = tok.replace("ch", "g" if kh else "Q")
     if polish:
         tok = tok.replace("rz", "Z")
-    if german_z:
+    if german:
         tok = tok.replace("z", "C")
     for pat, rep in _LATIN_RULES_2:
         tok = pat.sub(rep, tok)
@@ -273,5 +293,6 @@ def fold_key(text: str | None) -> str:
     if not text:
         return ""
     t = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
+    t = _COMBINING.sub("", t)  # e.g. the ALA-LC tie in "T͡svetkov"
     parts = [fold_token(p) for p in _TOKEN_SPLIT.split(t.replace("_", " ")) if p]
     return " ".join(p for p in parts if p)
