@@ -62,6 +62,39 @@ __all__ = ["init_state", "run_sweeps"]
 
 #: Floor for probabilities whose logarithm is taken.
 _TINY = 1e-300
+#: Floor for alpha.  Posterior mass below it means "one class" just as well, and it keeps
+#: ``log(U) / alpha`` (the stick-breaking update of empty classes) finite.
+_ALPHA_MIN = 1e-10
+
+
+@njit(cache=True, nogil=True)
+def _gamma(shape: float) -> float:
+    """A ``Gamma(shape, 1)`` draw for ``shape >= 1``.
+
+    Marsaglia & Tsang (2000), "A simple method for generating gamma variables", *ACM TOMS*
+    26(3):363-372, with their squeeze (most draws cost one normal and one uniform).
+    """
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = np.random.standard_normal()
+        t = 1.0 + c * x
+        if t <= 0.0:
+            continue
+        t = t * t * t
+        u = np.random.random()
+        x2 = x * x
+        if u < 1.0 - 0.0331 * x2 * x2:
+            return d * t
+        if u > 0.0 and math.log(u) < 0.5 * x2 + d * (1.0 - t + math.log(t)):
+            return d * t
+
+
+@njit(cache=True, nogil=True)
+def _beta(a: float, b: float) -> float:
+    """A ``Beta(a, b)`` draw for ``a, b >= 1`` as ``G_a / (G_a + G_b)``."""
+    ga = _gamma(a)
+    return ga / (ga + _gamma(b))
 
 
 @njit(cache=True, nogil=True)
@@ -72,58 +105,139 @@ def _log_gamma(shape: float) -> float:
     the log scale, so the draw cannot underflow to 0.
     """
     if shape >= 1.0:
-        return math.log(np.random.gamma(shape, 1.0))
+        return math.log(_gamma(shape))
     u = 1.0 - np.random.random()  # in (0, 1]
-    return math.log(np.random.gamma(shape + 1.0, 1.0)) + math.log(u) / shape
+    return math.log(_gamma(shape + 1.0)) + math.log(u) / shape
+
+
+@njit(cache=True, nogil=True)
+def _binomial_inversion(n: int, p: float) -> int:
+    """Binomial(n, p) by sequential search of the cdf; for small ``n p`` (and ``p <= 1/2``)."""
+    q = 1.0 - p
+    s = p / q
+    a = (n + 1) * s
+    r = math.exp(n * math.log1p(-p))
+    u = np.random.random()
+    x = 0
+    while u > r:
+        u -= r
+        x += 1
+        if x > n:
+            return n
+        r *= a / x - s
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _binomial_btrs(n: int, p: float) -> int:
+    """Binomial(n, p) for ``n p >= 10``, ``p <= 1/2``: transformed rejection with squeeze.
+
+    Algorithm BTRS of Hörmann (1993), "The generation of binomial random variates",
+    *J. Statist. Comput. Simul.* 46:101-110.
+    """
+    q = 1.0 - p
+    spq = math.sqrt(n * p * q)
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    v_r = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = math.log(p / q)
+    m = math.floor((n + 1) * p)
+    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    while True:
+        u = np.random.random() - 0.5
+        v = np.random.random()
+        us = 0.5 - abs(u)
+        if us < 1e-12:
+            continue
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return int(k)
+        lv = math.log(v * alpha / (a / (us * us) + b))
+        if lv <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * lpq:
+            return int(k)
+
+
+@njit(cache=True, nogil=True)
+def _binomial(n: int, p: float) -> int:
+    """Exact Binomial(n, p) draw: inversion when ``n min(p, 1-p) < 10``, else BTRS."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    if p > 0.5:
+        return n - _binomial(n, 1.0 - p)
+    if n * p < 10.0:
+        return _binomial_inversion(n, p)
+    return _binomial_btrs(n, p)
+
+
+#: Below this many people left to allocate, classes are drawn one person at a time.
+_CATEGORICAL_BELOW = 6
 
 
 @njit(cache=True, nogil=True)
 def _multinomial_into(
-    count: int, weights: np.ndarray, suffix: np.ndarray, out: np.ndarray
+    count: int, weights: np.ndarray, order: np.ndarray, suffix: np.ndarray, out: np.ndarray
 ) -> None:
     """Split ``count`` among ``len(weights)`` cells with probabilities ∝ ``weights``.
 
-    ``out`` is overwritten.  ``suffix`` is scratch space of the same length.  Sequential
-    conditional binomials: cell ``k`` gets ``Binomial(rest, w_k / sum_{h>=k} w_h)``.
+    ``out`` is overwritten; ``order`` (int) and ``suffix`` (float) are scratch space.  The
+    cells are visited by decreasing weight; each gets
+    ``Binomial(rest, w_k / sum of the weights not yet visited)`` (the conditional binomial
+    decomposition of the multinomial) until fewer than ``_CATEGORICAL_BELOW`` people are
+    left, who are then placed one by one with categorical draws.  Both steps are exact.
     """
     K = weights.shape[0]
-    acc = 0.0
-    for k in range(K - 1, -1, -1):
-        acc += weights[k]
-        suffix[k] = acc
     for k in range(K):
         out[k] = 0
+        order[k] = k
+    # insertion sort by decreasing weight (weights are often nearly sorted already)
+    for i in range(1, K):
+        key = order[i]
+        wk = weights[key]
+        j = i - 1
+        while j >= 0 and weights[order[j]] < wk:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = key
+    acc = 0.0
+    for i in range(K - 1, -1, -1):
+        acc += weights[order[i]]
+        suffix[i] = acc
     rest = count
-    if rest == 1:
-        # one person: a single categorical draw
-        u = np.random.random() * suffix[0]
-        c = 0.0
-        for k in range(K):
-            c += weights[k]
-            if u < c:
-                out[k] = 1
-                return
-        # rounding: give it to the last class with positive weight
-        for k in range(K - 1, -1, -1):
-            if weights[k] > 0.0:
-                out[k] = 1
-                return
-        out[K - 1] = 1
-        return
-    for k in range(K - 1):
-        if rest == 0:
-            return
-        if suffix[k] <= 0.0:
+    i = 0
+    while rest >= _CATEGORICAL_BELOW and i < K - 1:
+        if suffix[i] <= 0.0:
             break
-        p = weights[k] / suffix[k]
-        if p >= 1.0:
-            out[k] = rest
-            return
-        if p > 0.0:
-            a = np.random.binomial(rest, p)
-            out[k] = a
-            rest -= a
-    out[K - 1] += rest
+        p = weights[order[i]] / suffix[i]
+        a = _binomial(rest, p)
+        out[order[i]] += a
+        rest -= a
+        i += 1
+    if rest == 0:
+        return
+    if i == K - 1 or suffix[i] <= 0.0:
+        # last cell takes the rest (or all remaining weights are zero: degenerate input)
+        out[order[i]] += rest
+        return
+    total = suffix[i]
+    for _ in range(rest):
+        u = np.random.random() * total
+        c = 0.0
+        chosen = order[i]
+        for t in range(i, K):
+            wt = weights[order[t]]
+            if wt <= 0.0:
+                break
+            chosen = order[t]
+            c += wt
+            if u < c:
+                break
+        out[chosen] += 1
 
 
 @njit(cache=True, nogil=True)
@@ -140,11 +254,14 @@ def _sweep(
     b_alpha: float,
     max_n0: int,
     w: np.ndarray,
+    order: np.ndarray,
     suffix: np.ndarray,
     alloc: np.ndarray,
     m: np.ndarray,
     s: np.ndarray,
     q: np.ndarray,
+    logv: np.ndarray,
+    log1mv: np.ndarray,
 ) -> None:
     """One Gibbs sweep; updates ``lam``, ``pi``, ``v``, ``state_f`` and ``state_i`` in place.
 
@@ -173,7 +290,7 @@ def _sweep(
         odds = p0 / (1.0 - p0) if p0 < 1.0 else np.inf
         n0 = 0
         while True:
-            lam_pois = np.random.gamma(n_obs, 1.0) * odds
+            lam_pois = _gamma(float(n_obs)) * odds
             if lam_pois > 1e15:
                 # the posterior of N has (numerically) no mass at finite values here;
                 # record the event and keep a huge but representable value
@@ -187,7 +304,7 @@ def _sweep(
         n0 = 0
     state_i[0] = n0
     if n0 > 0:
-        _multinomial_into(n0, w, suffix, alloc)
+        _multinomial_into(n0, w, order, suffix, alloc)
         for k in range(K):
             m[k] += alloc[k]
 
@@ -221,7 +338,7 @@ def _sweep(
                     mx = lp
             for k in range(K):
                 w[k] = math.exp(w[k] - mx)
-        _multinomial_into(counts[c], w, suffix, alloc)
+        _multinomial_into(counts[c], w, order, suffix, alloc)
         for k in range(K):
             a = alloc[k]
             if a > 0:
@@ -230,7 +347,14 @@ def _sweep(
                     if patterns[c, j]:
                         s[k, j] += a
 
-    # ---- 3. lambda | z -----------------------------------------------------------------
+    _update_lambda(lam, m, s)
+    _update_sticks(pi, v, state_f, m, lam, logv, log1mv, a_alpha, b_alpha)
+
+
+@njit(cache=True, nogil=True)
+def _update_lambda(lam: np.ndarray, m: np.ndarray, s: np.ndarray) -> None:
+    """Step 3: ``lambda_jk | z ~ Beta(1 + s_kj, 1 + m_k - s_kj)`` (uniform for empty classes)."""
+    K, J = lam.shape
     for k in range(K):
         mk = m[k]
         if mk == 0:
@@ -239,9 +363,26 @@ def _sweep(
         else:
             for j in range(J):
                 skj = s[k, j]
-                lam[k, j] = np.random.beta(1.0 + skj, 1.0 + mk - skj)
+                lam[k, j] = _beta(1.0 + skj, 1.0 + mk - skj)
 
-    # ---- 4. stick-breaking weights | z ---------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _update_sticks(
+    pi: np.ndarray,
+    v: np.ndarray,
+    state_f: np.ndarray,
+    m: np.ndarray,
+    lam: np.ndarray,
+    logv: np.ndarray,
+    log1mv: np.ndarray,
+    a_alpha: float,
+    b_alpha: float,
+) -> None:
+    """Steps 4-6: ``V | z``, label-swap moves, then ``alpha | V``.
+
+    ``logv`` and ``log1mv`` are scratch arrays of length K.
+    """
+    K = pi.shape[0]
     # V_k and 1 - V_k are both formed from two gamma draws on the log scale: 1 - V_k is
     # often far below double-precision epsilon (trailing empty classes when alpha is small),
     # and computing it as 1 - V_k would round it to 0 and bias the alpha update.
@@ -249,26 +390,70 @@ def _sweep(
     tail = 0
     for k in range(K):
         tail += m[k]
+    for k in range(K - 1):
+        tail -= m[k]
+        b = alpha + tail
+        if m[k] == 0:
+            # V ~ Beta(1, b): 1 - V = U^(1/b) exactly (inverse cdf), one uniform
+            log_1mv = math.log(1.0 - np.random.random()) / b
+            log_v = math.log(-math.expm1(log_1mv)) if log_1mv < 0.0 else -np.inf
+        else:
+            lga = _log_gamma(1.0 + m[k])
+            lgb = _log_gamma(b)
+            mx = max(lga, lgb)
+            lsum = mx + math.log(math.exp(lga - mx) + math.exp(lgb - mx))
+            log_v = lga - lsum
+            log_1mv = lgb - lsum
+        logv[k] = log_v
+        log1mv[k] = log_1mv
+    logv[K - 1] = 0.0
+    log1mv[K - 1] = -np.inf
+
+    # ---- 5. label swaps ----------------------------------------------------------------
+    # Gibbs updates hardly ever change the order of the classes, and the order matters
+    # under the (non-exchangeable) stick-breaking prior: a large class stuck behind empty
+    # ones changes the conditional of alpha, so chains can sit in different alpha regimes
+    # for 10^5 sweeps.  Metropolis move: swap the labels of classes j and j+1 (their members
+    # and lambda's) together with V_j and V_{j+1}.  The V_k are iid Beta(1, alpha) a priori
+    # and the map is an involution with unit Jacobian, so the acceptance ratio is the
+    # likelihood ratio of the allocations (Papaspiliopoulos & Roberts 2008, Biometrika
+    # 95:169-186; Hastie, Liverani & Richardson 2015, Stat. Comput. 25:1023-1037, move 2):
+    #     (1 - V_{j+1})^{m_j} / (1 - V_j)^{m_{j+1}}.
+    # V_K = 1 is fixed, so the last class takes no part.
+    J = lam.shape[1]
+    for j in range(K - 2):
+        mj = m[j]
+        mj1 = m[j + 1]
+        if mj == 0 and mj1 == 0:
+            continue
+        log_r = mj * log1mv[j + 1] - mj1 * log1mv[j]
+        if log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r:
+            m[j] = mj1
+            m[j + 1] = mj
+            t = logv[j]
+            logv[j] = logv[j + 1]
+            logv[j + 1] = t
+            t = log1mv[j]
+            log1mv[j] = log1mv[j + 1]
+            log1mv[j + 1] = t
+            for i in range(J):
+                t = lam[j, i]
+                lam[j, i] = lam[j + 1, i]
+                lam[j + 1, i] = t
+
     log_remaining = 0.0
     sum_log1mv = 0.0
     for k in range(K - 1):
-        tail -= m[k]
-        lga = _log_gamma(1.0 + m[k])
-        lgb = _log_gamma(alpha + tail)
-        mx = max(lga, lgb)
-        lsum = mx + math.log(math.exp(lga - mx) + math.exp(lgb - mx))
-        log_v = lga - lsum
-        log_1mv = lgb - lsum
-        v[k] = math.exp(log_v)
-        pi[k] = math.exp(log_remaining + log_v)
-        log_remaining += log_1mv
-        sum_log1mv += log_1mv
+        v[k] = math.exp(logv[k])
+        pi[k] = math.exp(log_remaining + logv[k])
+        log_remaining += log1mv[k]
+        sum_log1mv += log1mv[k]
     v[K - 1] = 1.0
     pi[K - 1] = math.exp(log_remaining)
 
-    # ---- 5. alpha | V ------------------------------------------------------------------
+    # ---- 6. alpha | V ------------------------------------------------------------------
     rate = b_alpha - sum_log1mv
-    state_f[0] = max(np.random.gamma(a_alpha + K - 1, 1.0 / rate), 1e-300)
+    state_f[0] = max(math.exp(_log_gamma(a_alpha + K - 1)) / rate, _ALPHA_MIN)
 
 
 @njit(cache=True, nogil=True)
@@ -349,15 +534,18 @@ def run_sweeps(
         n_obs += counts[c]
     w = np.empty(K)
     suffix = np.empty(K)
+    order = np.empty(K, dtype=np.int64)
     alloc = np.zeros(K, dtype=np.int64)
     m = np.zeros(K, dtype=np.int64)
     s = np.zeros((K, J), dtype=np.int64)
     q = np.empty((K, J))
+    logv = np.empty(K)
+    log1mv = np.empty(K)
     slot = 0
     n_out = out_n.shape[0]
     for it in range(n_sweeps):
         _sweep(patterns, counts, n_obs, lam, pi, v, state_f, state_i, a_alpha, b_alpha,
-               max_n0, w, suffix, alloc, m, s, q)
+               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv)
         if (it + 1) % thin == 0 and slot < n_out:
             out_n[slot] = n_obs + state_i[0]
             out_alpha[slot] = state_f[0]
