@@ -103,3 +103,22 @@ def test_memory_store_allows_plaintext() -> None:
         ss = SensitiveStore(s, None)
         ss.put("source", "1", "name", "n")
         assert ss.get("source", "1", "name") == "n"
+
+
+def test_put_many_is_all_or_nothing(store: Store, keyring: KeyRing) -> None:
+    ss = SensitiveStore(store, keyring)
+    assert ss.put_many([("source", str(i), "contact", f"+380 {i}") for i in range(50)]) == 50
+    assert ss.get("source", "49", "contact") == "+380 49"
+    with pytest.raises(InputError):
+        ss.put_many([("source", "x", "contact", "ok"), ("source", "", "contact", "bad")])
+    assert ss.get("source", "x", "contact") is None
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'sensitive.put_many'") == 1
+
+
+def test_put_many_replaces_and_dedupes(store: Store, keyring: KeyRing) -> None:
+    ss = SensitiveStore(store, keyring)
+    ss.put("source", "1", "contact", "old")
+    ss.put_many([("source", "1", "contact", "new"), ("source", "2", "contact", "a"),
+                 ("source", "2", "contact", "b")])
+    assert ss.get("source", "1", "contact") == "new" and ss.get("source", "2", "contact") == "b"
+    assert ss.count() == (2, 0)
