@@ -128,3 +128,11 @@ def test_property_no_name_leaks(tmp_path: Path, mem_store: Store,
     for f, g in names:
         for part in (f, g):
             assert part.encode("utf-8") not in blob
+
+
+def test_export_is_audited(tmp_path: Path, store: Store) -> None:
+    add_records(store, NAMES[:1])
+    export_redacted(store, tmp_path / "x.csv", key=b"k" * 32)
+    row = store.con.execute("SELECT object, detail FROM audit_log WHERE action = 'export.redacted'"
+                            ).fetchone()
+    assert row is not None and row[0] == "x.csv" and '"n_records": 1' in row[1]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from uncounted.exceptions import CryptoError, InputError
 from uncounted.store import Store
 from uncounted.store.audit import verify
 from uncounted.store.crypto import KeyRing
-from uncounted.store.sensitive import SensitiveStore
+from uncounted.store.sensitive import SensitiveStore, pad, unpad
 
 SECRET = "Свидетель Прохорова Евдокия, тел. +7 900 123 45 67"
 
@@ -122,3 +124,20 @@ def test_put_many_replaces_and_dedupes(store: Store, keyring: KeyRing) -> None:
                  ("source", "2", "contact", "b")])
     assert ss.get("source", "1", "contact") == "new" and ss.get("source", "2", "contact") == "b"
     assert ss.count() == (2, 0)
+
+
+def test_ciphertext_length_hides_value_length(store: Store, keyring: KeyRing) -> None:
+    ss = SensitiveStore(store, keyring)
+    ss.put("source", "a", "name", "Ян")
+    ss.put("source", "b", "name", "Прохорова-Щербацкая Евдок")  # 47 bytes in UTF-8
+    ss.put("source", "c", "name", "")
+    lens = store.query_df("SELECT owner_id, octet_length(ciphertext) AS n FROM sensitive_values "
+                          "ORDER BY owner_id")["n"].tolist()
+    assert lens[0] == lens[2] and lens[1] > lens[0] and (lens[1] - lens[0]) % 32 == 0
+    assert ss.get("source", "c", "name") == "" and ss.get("source", "a", "name") == "Ян"
+
+
+@given(st.binary(max_size=200))
+def test_pad_roundtrip(data: bytes) -> None:
+    p = pad(data)
+    assert len(p) % 32 == 0 and unpad(p) == data

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from uncounted.exceptions import InputError
 from uncounted.store.db import Store
 from uncounted.store.safe_export import write_csv_safe
@@ -200,6 +202,15 @@ def export_redacted(store: Store, out: str | Path, *, key: bytes, coarsen_birth:
         _atomic_bytes(man, json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
         files.append(man)
     log.info("redacted export of %d records to %s", len(rows), out)
+    # Who exported what, and with which key, is what an inquiry into a leak needs first.
+    try:
+        store.audit("export.redacted", out.name, {
+            "n_records": len(rows), "key_fingerprint": key_fingerprint(key),
+            "coarsen_birth": coarsen_birth, "active_only": active_only,
+            "files": [p.name for p in files],
+        })
+    except duckdb.Error as exc:  # a read-only store cannot record it
+        log.warning("the export was not recorded in the audit log: %s", exc)
     return RedactionReport(len(rows), tuple(files), tuple(header), tuple(tokenised),
                            tuple(dropped), key_fingerprint(key), tuple(notes))
 
@@ -245,7 +256,6 @@ def _arrow_type(duck_type: str) -> Any:
 
 def _atomic_duckdb(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]],
                    types: dict[str, str]) -> None:
-    import duckdb
     import pyarrow as pa
 
     fields = []

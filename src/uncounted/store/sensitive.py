@@ -27,11 +27,30 @@ from uncounted.store.db import Store
 log = logging.getLogger(__name__)
 
 AAD_PREFIX = "uncounted/sensitive/v1"
+PAD_BLOCK = 32
 
 
 def associated_data(owner_kind: str, owner_id: str, field: str) -> bytes:
     """The bytes every sensitive ciphertext is bound to (unambiguous: JSON array)."""
     return json.dumps([AAD_PREFIX, owner_kind, owner_id, field], ensure_ascii=False).encode("utf-8")
+
+
+def pad(data: bytes, block: int = PAD_BLOCK) -> bytes:
+    """ISO/IEC 7816-4 padding (0x80 then zeros) to a multiple of ``block`` bytes.
+
+    AES-GCM ciphertext is exactly as long as its plaintext, so without padding the length of a
+    name or phone number would show through the encryption.
+    """
+    n = len(data) + 1
+    return data + b"\x80" + b"\x00" * ((-n) % block)
+
+
+def unpad(data: bytes) -> bytes:
+    """Inverse of :func:`pad`."""
+    i = data.rfind(b"\x80")
+    if i < 0 or data[i + 1:].strip(b"\x00"):
+        raise CryptoError("a decrypted sensitive value has bad padding")
+    return data[:i]
 
 
 def _check_part(name: str, value: object) -> str:
@@ -139,7 +158,7 @@ class SensitiveStore:
         if not isinstance(value, str):
             raise InputError(f"a sensitive value must be a string; got {type(value).__name__}")
         if self.keyring is not None:
-            blob = self.keyring.encrypt(value.encode("utf-8"),
+            blob = self.keyring.encrypt(pad(value.encode("utf-8")),
                                         associated_data(owner_kind, owner_id, field))
             return [owner_kind, owner_id, field, True, None, blob]
         if self.allow_plaintext:
@@ -177,8 +196,8 @@ class SensitiveStore:
                 f"{owner_kind} {owner_id}: {field} is encrypted; unlock the project with "
                 "UNCOUNTED_PASSPHRASE or UNCOUNTED_KEYFILE to read it"
             )
-        return self.keyring.decrypt(bytes(blob),
-                                    associated_data(owner_kind, owner_id, field)).decode("utf-8")
+        return unpad(self.keyring.decrypt(
+            bytes(blob), associated_data(owner_kind, owner_id, field))).decode("utf-8")
 
     def fields(self, owner_kind: str, owner_id: str) -> list[str]:
         """Names of the fields stored for one owner (readable without the key)."""
@@ -224,7 +243,7 @@ class SensitiveStore:
                 "WHERE NOT encrypted"
             ).fetchall()
             for kind, oid, fld, value in rows:
-                blob = self.keyring.encrypt(str(value or "").encode("utf-8"),
+                blob = self.keyring.encrypt(pad(str(value or "").encode("utf-8")),
                                             associated_data(kind, oid, fld))
                 con.execute(
                     "UPDATE sensitive_values SET encrypted = TRUE, value = NULL, ciphertext = ? "
