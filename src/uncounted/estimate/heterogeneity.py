@@ -336,9 +336,10 @@ class ClosedPopulation(Estimator):
         models (all but Mb and Mbh).
     interval : {"profile", "wald", "none"}
         ``"profile"``: multinomial profile-likelihood interval (Cormack 1992) as Rcapture's
-        ``closedpCI.t``; the point estimate is then the multinomial MLE that goes with it.
-        ``"wald"``: the Poisson estimate ``n + exp(u)`` with the log-normal interval of Chao
-        (1987), ``n + (N - n) / C, n + (N - n) C``.  ``"none"``: the Poisson estimate alone.
+        ``closedpCI.t`` (the multinomial MLE that goes with it is in
+        ``diagnostics["estimate_multinomial"]``).  ``"wald"``: the log-normal interval of
+        Chao (1987), ``n + (N - n) / C, n + (N - n) C``.  ``"none"``: no interval.  The point
+        estimate is always the Poisson ``closedp.t`` abundance.
     level : float
         Interval coverage.
     neg : bool
@@ -404,7 +405,7 @@ class ClosedPopulation(Estimator):
             prof = closed_profile_interval(
                 histories, cf, alpha=1 - self.level, fmax_sup=self.fmax_sup, neg=self.neg
             )
-            estimate = prof.estimate
+            estimate = cf.abundance
             lo, hi = prof.lower, prof.upper
             diag["estimate_multinomial"] = prof.estimate
             diag["upper_censored"] = prof.upper_censored

@@ -245,8 +245,8 @@ def _fmt(x: float) -> str:
 class Interval:
     """A numeric parameter constraint ``type in [left, right]`` (closed unless told).
 
-    ``right`` may reference the data through the string ``"k"`` (number of lists), which is
-    resolved in :meth:`Estimator.fit`.
+    ``right`` may reference the data through the strings ``"k"`` or ``"k-1"`` (number of
+    lists), resolved in :meth:`Estimator.fit`.
     """
 
     type: type
@@ -280,7 +280,14 @@ class Interval:
 
     def _right(self, k: int | None) -> float | None:
         if isinstance(self.right, str):
-            return None if k is None else float(k)
+            if k is None:
+                return None
+            expr = self.right.replace(" ", "")
+            if expr == "k":
+                return float(k)
+            if expr.startswith("k-"):
+                return float(k - int(expr[2:]))
+            raise ValueError(f"unsupported bound expression {self.right!r}")
         return self.right
 
     def describe(self, k: int | None) -> str:

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import linalg, optimize, stats
 
 from uncounted.estimate.glm import PoissonFit, fit_poisson_glm
 from uncounted.estimate.heterogeneity import observable_patterns
@@ -57,6 +57,7 @@ __all__ = [
     "check_identifiability",
     "lp_interior_slack",
     "mle_exists",
+    "mle_exists_primal",
     "sparse_modelfit",
     "stepwise_fit",
     "bca_interval",
@@ -95,11 +96,48 @@ def lp_interior_slack(A: np.ndarray, t: np.ndarray) -> float:
 
 
 def mle_exists(X: np.ndarray, y: np.ndarray, tol: float = 1e-9) -> bool:
-    """Whether the Poisson log-linear MLE for design ``X`` (cells x params) exists."""
+    """Whether the Poisson log-linear MLE for design ``X`` (cells x params) exists.
+
+    Uses the dual of the Fienberg-Rinaldo programme (Haberman 1974, Thm 2.2): the MLE
+    fails to exist iff some direction ``c`` in parameter space keeps every positive cell's
+    linear predictor fixed (``X_P c = 0``) and lowers no zero cell's... rather, lowers some
+    zero cell without raising any (``X_Z c <= 0``, not all 0).  Writing ``c = N z`` with
+    ``N`` a basis of the null space of ``X_P`` leaves a small LP in ``z``:
+    minimise ``sum(X_Z N z)`` subject to ``-1 <= X_Z N z <= 0``; the MLE exists iff the
+    minimum is 0.  Much smaller than the primal (one variable per cell) on large tables;
+    :func:`lp_interior_slack` gives the same answer (tested).
+    """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    if np.all(y > 0):
+    pos = y > 0
+    if pos.all():
         return True
+    XP, XZ = X[pos], X[~pos]
+    if XP.shape[0] == 0:
+        return False
+    N = linalg.null_space(XP)
+    if N.shape[1] == 0:
+        return True
+    B = XZ @ N
+    B[np.abs(B) < 1e-12] = 0.0
+    if not np.any(B):
+        return True
+    res = optimize.linprog(
+        B.sum(axis=0),
+        A_ub=np.vstack([B, -B]),
+        b_ub=np.concatenate([np.zeros(len(B)), np.ones(len(B))]),
+        bounds=[(None, None)] * B.shape[1],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the programme is bounded and feasible (z = 0)
+        return mle_exists_primal(X, y, tol)
+    return bool(res.fun > -1e-7)
+
+
+def mle_exists_primal(X: np.ndarray, y: np.ndarray, tol: float = 1e-9) -> bool:
+    """:func:`mle_exists` by SparseMSE's primal LP (:func:`lp_interior_slack`)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
     s = lp_interior_slack(X.T, X.T @ y)
     return s > tol * max(1.0, float(y.sum()))
 
