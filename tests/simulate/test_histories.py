@@ -106,3 +106,57 @@ def test_docstring_examples_hold():
     for mod in (forms, histories, case):
         result = doctest.testmod(mod)
         assert result.attempted > 0 and result.failed == 0, mod.__name__
+
+
+def _latent_class_mle(sim, n_classes: int = 2, iters: int = 1500, starts: int = 3) -> float:
+    """Conditional MLE of N under a latent-class model (EM with the zero cell as missing).
+
+    Dempster, Laird & Rubin (1977) with the unobserved cell filled at each E-step by its
+    expectation ``n_obs * P0 / (1 - P0)``; the best of a few random starts by likelihood.
+    """
+    h = sim.histories
+    X = h[list(sim.lists)].to_numpy(float)
+    n_obs = h["count"].to_numpy(float)
+    k = X.shape[1]
+    X = np.vstack([X, np.zeros(k)])
+    best = (-np.inf, np.nan)
+    for s in range(starts):
+        rng = np.random.default_rng(s)
+        w = np.full(n_classes, 1 / n_classes)
+        p = rng.uniform(0.1, 0.6, (n_classes, k))
+        n = np.append(n_obs, 0.0)
+        for _ in range(iters):
+            p0 = float((w * np.prod(1 - p, axis=1)).sum())
+            n[-1] = n_obs.sum() * p0 / (1 - p0)
+            lik = np.prod(np.where(X[:, None, :] == 1, p[None], 1 - p[None]), axis=2) * w
+            post = lik / lik.sum(1, keepdims=True)
+            wn = post * n[:, None]
+            w = wn.sum(0) / wn.sum()
+            p = np.clip((wn.T @ X) / wn.sum(0)[:, None], 1e-6, 1 - 1e-6)
+        lik = np.prod(np.where(X[:, None, :] == 1, p[None], 1 - p[None]), axis=2) @ w
+        ll = float((n_obs * np.log(lik[:-1] / (1 - lik[-1]))).sum())
+        if ll > best[0]:
+            best = (ll, float(n.sum()))
+    return best[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [4, 5])
+def test_heterogeneous_scenario_is_identifiable_by_a_latent_class_model(k):
+    est = [_latent_class_mle(simulate_histories(2000, k=k, scenario="heterogeneous", seed=s))
+           for s in range(15)]
+    assert abs(np.mean(est) / 2000 - 1) < 0.03
+    # while the independence estimate (Lincoln-Petersen on lists 1, 2) is clearly low
+    sim = simulate_histories(20_000, k=k, scenario="heterogeneous", seed=1)
+    h = sim.histories
+    n1 = (h["L1"] * h["count"]).sum()
+    n2 = (h["L2"] * h["count"]).sum()
+    m = (h["L1"] * h["L2"] * h["count"]).sum()
+    assert n1 * n2 / m < 0.95 * sim.true_total
+
+
+@pytest.mark.slow
+def test_hidden_group_defeats_the_latent_class_model():
+    est = [_latent_class_mle(simulate_histories(2000, k=4, scenario="hidden_group", seed=s))
+           for s in range(8)]
+    assert np.mean(est) < 0.9 * 2000

@@ -20,9 +20,14 @@ Scenarios (defaults; every value can be overridden with keyword arguments):
     Every standard estimator is unbiased here (Lincoln-Petersen / independence log-linear).
 ``"heterogeneous"``
     Two classes without interactions (local independence): weights ``(0.6, 0.4)``, capture
-    probabilities around 0.45 (easy to record) and 0.10 (hard).  Marginally the lists are
-    positively dependent, but the latent-class model (Manrique-Vallier 2016, LCMCR) absorbs
-    the heterogeneity, so the total is identifiable.
+    probabilities ``(0.55, 0.50, 0.60, 0.45, 0.52, ...)`` (easy to record) and
+    ``(0.25, 0.20, 0.30, 0.22, 0.26, ...)`` (hard).  Marginally the lists are positively
+    dependent (so independence and most log-linear fits come out low), but a latent-class
+    model (Manrique-Vallier 2016, LCMCR) absorbs the heterogeneity: the two-class conditional
+    MLE is nearly unbiased here (mean within 1% of N = 2,000 over 15 replicates at k = 4 and 5,
+    checked by ``tests/simulate/test_histories.py``).  Much stronger heterogeneity (a hard
+    class with p = 0.1 on four lists) is *not* practically identifiable: the likelihood in N
+    is flat (Link 2003, Biometrics 59:1123) and every estimator is low.
 ``"dependent"``
     One class with positive pairwise dependence: ``gamma = 1.5`` (odds ratio about 4.5) between
     lists 1-2, and between lists 3-4 when ``k >= 4``; ``p`` as in "independent".  Log-linear
@@ -54,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 SCENARIOS = ("independent", "heterogeneous", "dependent", "hidden_group")
 _BASE_P = (0.30, 0.25, 0.20, 0.35, 0.15)
+_EASY_P = (0.55, 0.50, 0.60, 0.45, 0.52)
+_HARD_P = (0.25, 0.20, 0.30, 0.22, 0.26)
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,7 @@ def _class_specs(scenario: str, k: int, kw: dict[str, Any]) -> list[dict[str, An
         return [{"weight": 1.0, "p": p, "gamma": np.zeros((k, k))}]
     if scenario == "heterogeneous":
         weights = kw.get("weights", (0.6, 0.4))
-        ps = kw.get("class_p", (_cycle((0.45, 0.40, 0.50, 0.35, 0.42), k),
-                                _cycle((0.10, 0.08, 0.12, 0.06, 0.09), k)))
+        ps = kw.get("class_p", (_cycle(_EASY_P, k), _cycle(_HARD_P, k)))
         return [{"weight": float(w), "p": np.array(pp, dtype=float), "gamma": np.zeros((k, k))}
                 for w, pp in zip(weights, ps, strict=True)]
     if scenario == "dependent":
