@@ -156,7 +156,7 @@ def _clear_caches() -> None:
     for mod in (a, c, k, p, ph, s):
         for obj in vars(mod).values():
             if isinstance(obj, functools._lru_cache_wrapper) and obj.__name__ not in (
-                "lexicon", "_analyzer", "_translator", "_metaphone"
+                "lexicon", "_analyzer", "_translator", "_metaphone", "_full_forms"
             ):
                 obj.cache_clear()
 

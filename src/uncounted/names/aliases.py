@@ -22,13 +22,15 @@ from functools import lru_cache
 from importlib import resources
 
 from uncounted.exceptions import InputError
-from uncounted.names.script import fold_key, fold_token
+from uncounted.names.declension import given_oblique_forms
+from uncounted.names.script import fold_key, fold_token, has_cyrillic
 
 __all__ = [
     "GivenName",
     "alias_set",
     "lexicon",
     "lookup_given",
+    "given_form",
     "father_from_patronymic_stem",
     "stem_of",
 ]
@@ -67,6 +69,7 @@ class _Lexicon:
     index: dict[str, tuple[tuple[int, int], ...]]  # folded form -> ((name idx, kind), ...)
     stems: dict[str, int]  # patronymic stem -> male name idx
     by_key: dict[str, int]
+    oblique: dict[str, tuple[tuple[int, int], ...]]  # folded oblique form -> ((idx, kind), ...)
 
 
 def stem_of(key: str) -> str:
@@ -89,6 +92,7 @@ def lexicon() -> _Lexicon:
     )
     names: list[GivenName] = []
     index: dict[str, list[tuple[int, int]]] = {}
+    oblique: dict[str, list[tuple[int, int]]] = {}
     stems: dict[str, int] = {}
     header_seen = False
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -119,18 +123,25 @@ def lexicon() -> _Lexicon:
                 entries.append((idx, kind))
             if sex == "M" and kind != _KIND_DIMINUTIVE:
                 stems.setdefault(stem_of(k), idx)
+            for obl in given_oblique_forms(form, sex):
+                ok = fold_key(obl)
+                entries = oblique.setdefault(ok, [])
+                if all(e[0] != idx for e in entries):
+                    entries.append((idx, kind))
         names.append(GivenName(name, fold_key(name), sex, tuple(sorted(keys))))
     frozen = {k: tuple(v) for k, v in index.items()}
+    frozen_obl = {k: tuple(v) for k, v in oblique.items()}
     by_key: dict[str, int] = {}
     for i, n in enumerate(names):
         by_key.setdefault(n.key, i)
     log.debug("given-name lexicon: %d names, %d forms", len(names), len(frozen))
-    return _Lexicon(tuple(names), frozen, stems, by_key)
+    return _Lexicon(tuple(names), frozen, stems, by_key, frozen_obl)
 
 
-def _candidates(key: str, sex: str | None) -> list[tuple[int, GivenName]]:
+def _candidates(key: str, sex: str | None, oblique: bool = False
+                ) -> list[tuple[int, GivenName]]:
     lex = lexicon()
-    entries = lex.index.get(key)
+    entries = (lex.oblique if oblique else lex.index).get(key)
     if not entries:
         return []
     cands = [(kind, i) for i, kind in entries]
@@ -178,29 +189,44 @@ def _translator() -> object | None:
 
 
 _UK_LETTERS = frozenset("іїєґІЇЄҐ'")
+# Russian/Ukrainian diminutive suffixes, on folded keys, longest first
+_DIMINUTIVE_SUFFIXES = ("ushka", "ochka", "echka", "onka", "enka", "chik", "ka", "ik", "ok",
+                        "ko", "us")
 
 
 @lru_cache(maxsize=200_000)
-def lookup_given(token: str, sex: str | None = None) -> GivenName | None:
-    """Find the canonical given name of a form (any script, diminutive or full).
+def given_form(token: str, sex: str | None = None) -> tuple[GivenName | None, bool]:
+    """Find the canonical name of a given-name form and say whether the form is oblique.
 
-    Parameters
-    ----------
-    token : str
-        One given name as written, in the nominative (see :mod:`.case` for other cases).
-    sex : {'M', 'F', None}
-        Used to choose between names sharing a form (Саша, Женя, Валя).
+    Nominative forms (full names, equivalents, diminutives) are looked up first; when none
+    fits the sex, the generated genitive/dative/instrumental forms are tried (Александра +
+    'M' -> Александр, oblique).  Ukrainian forms missing from the file go through
+    ``names_translator``.
 
     Returns
     -------
-    GivenName or None
-        ``None`` when the form is not in the lexicon.
+    (GivenName or None, bool)
+        The name (``None`` if unknown) and ``True`` if ``token`` is an oblique-case form.
     """
     key = fold_key(token)
     if not key:
-        return None
-    found = _resolve(key, sex)
-    if found is None and any(c in _UK_LETTERS for c in token):
+        return None, False
+    nom = _candidates(key, sex)
+    if nom and (sex is None or nom[0][1].sex == sex):
+        return nom[0][1], False
+    if has_cyrillic(token):
+        obl = _candidates(key, sex, oblique=True)
+        if obl and (sex is None or obl[0][1].sex == sex or not nom):
+            return obl[0][1], True
+    if nom:
+        return nom[0][1], False
+    # a productive hypocoristic suffix on a known name (Аяска, Азатик, Петрусик)
+    for suf in _DIMINUTIVE_SUFFIXES:
+        if key.endswith(suf) and len(key) - len(suf) >= 3:
+            base = _candidates(key[: -len(suf)], sex)
+            if base and (sex is None or base[0][1].sex == sex):
+                return base[0][1], False
+    if any(c in _UK_LETTERS for c in token):
         tr = _translator()
         if tr is not None:
             try:
@@ -214,8 +240,27 @@ def lookup_given(token: str, sex: str | None = None) -> GivenName | None:
             for v in sorted(variants):
                 found = _resolve(fold_key(v), sex)
                 if found is not None:
-                    break
-    return found
+                    return found, False
+    return None, False
+
+
+def lookup_given(token: str, sex: str | None = None) -> GivenName | None:
+    """Find the canonical given name of a form (any script, diminutive, full or inflected).
+
+    Parameters
+    ----------
+    token : str
+        One given name as written.
+    sex : {'M', 'F', None}
+        Used to choose between names sharing a form (Саша, Женя, Валя) and between a
+        feminine nominative and a masculine genitive (Александра).
+
+    Returns
+    -------
+    GivenName or None
+        ``None`` when the form is not in the lexicon.
+    """
+    return given_form(token, sex)[0]
 
 
 def father_from_patronymic_stem(stem: str) -> GivenName | None:

@@ -18,6 +18,8 @@ import logging
 from functools import lru_cache
 from typing import Any, Literal
 
+from uncounted.names.declension import surname_nominative
+
 __all__ = ["to_nominative", "Role"]
 
 log = logging.getLogger(__name__)
@@ -79,11 +81,15 @@ def _is_name_parse(p: Any, role: Role) -> bool:
     return False
 
 
+@lru_cache(maxsize=200_000)
+def _parses(word: str, lang: str) -> tuple[Any, ...]:
+    """All pymorphy3 analyses of a word, memoised: the analyser is the slow step and the
+    same word is analysed for several roles and sexes."""
+    return tuple(p for p in _analyzer(lang).parse(word) if "plur" not in p.tag)
+
+
 def _analyse(word: str, role: Role, sex: str | None, lang: str) -> tuple[str, str | None] | None:
-    parses = [
-        p for p in _analyzer(lang).parse(word)
-        if _is_name_parse(p, role) and "plur" not in p.tag
-    ]
+    parses = [p for p in _parses(word, lang) if _is_name_parse(p, role)]
     if not parses:
         return None
     fitting = [p for p in parses if _gender_ok(p.tag, sex)]
@@ -102,7 +108,8 @@ def _analyse(word: str, role: Role, sex: str | None, lang: str) -> tuple[str, st
 
 
 @lru_cache(maxsize=300_000)
-def to_nominative(word: str, role: Role, sex: str | None = None) -> tuple[str, str | None]:
+def to_nominative(word: str, role: Role, sex: str | None = None, oblique: bool = False
+                  ) -> tuple[str, str | None]:
     """Return the nominative of a name part and the sex its form implies.
 
     Parameters
@@ -113,6 +120,9 @@ def to_nominative(word: str, role: Role, sex: str | None = None) -> tuple[str, s
         Which name part the word is; only analyses tagged with that part are used.
     sex : {'M', 'F', None}
         Known sex; restricts analyses to that gender ("Иванова" + 'M' -> "Иванов").
+    oblique : bool
+        The rest of the name is in an oblique case (inflected patronymic or given name);
+        lets the declension rules strip endings of consonant-final surnames (Мельника).
 
     Returns
     -------
@@ -134,6 +144,10 @@ def to_nominative(word: str, role: Role, sex: str | None = None) -> tuple[str, s
         return word, None
     if low[-1] not in _OBLIQUE_LAST:
         return word, None
+    if role == "family":
+        ruled = surname_nominative(word, sex, oblique)
+        if ruled is not None:
+            return ruled
     langs = ("uk",) if _UK_ONLY & set(low) else ("ru", "uk")
     for lang in langs:
         try:

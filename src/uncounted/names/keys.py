@@ -21,10 +21,12 @@ from uncounted.exceptions import InputError
 from uncounted.names.aliases import (
     alias_set,
     father_from_patronymic_stem,
+    given_form,
     lookup_given,
     stem_of,
 )
 from uncounted.names.case import to_nominative
+from uncounted.names.declension import is_oblique_patronymic, surname_nominative
 from uncounted.names.parse import patronymic_sex, split_name, surname_sex, token_scores
 from uncounted.names.phonetic import phonetic_key
 from uncounted.names.script import fold_key, has_cyrillic
@@ -80,36 +82,51 @@ def patronymic_key(text: str | None) -> str:
     return father.key if father is not None else stem_of(stem)
 
 
+_LOOKS_OBLIQUE = re.compile(r"(?:ого|его|ому|ему|ым|им|ой|ей|ую|юю)$")
+
+
 @lru_cache(maxsize=300_000)
-def family_key(text: str | None, sex: str | None = None) -> str:
-    """Folded key of a family name, after bringing Cyrillic oblique forms to the nominative."""
+def family_key(text: str | None, sex: str | None = None, oblique: bool = False) -> str:
+    """Folded key of a family name, after bringing Cyrillic oblique forms to the nominative.
+
+    Declension rules (:mod:`.declension`) come first; pymorphy3 is asked only about words
+    that still look oblique (-ого, -ому, -ым, -ой ...) or when the row is oblique.
+    """
     if not text:
         return ""
     if has_cyrillic(text):
         parts = _WORD_SPLIT.split(text.strip())
         text = "".join(
-            p if (i % 2 or not p) else to_nominative(p, "family", sex)[0]
+            p if (i % 2 or not p) else _family_word(p, sex, oblique)
             for i, p in enumerate(parts)
         )
     return fold_key(text)
 
 
+def _family_word(word: str, sex: str | None, oblique: bool) -> str:
+    ruled = surname_nominative(word, sex, oblique)
+    if ruled is not None:
+        return ruled[0]
+    if oblique or _LOOKS_OBLIQUE.search(word.lower()):
+        return to_nominative(word, "family", sex, oblique)[0]
+    return word
+
+
 @lru_cache(maxsize=300_000)
-def _given(text: str, sex: str | None) -> tuple[str, list[str], str | None]:
-    """(given_key, aliases, sex of the name) for one given-name value."""
-    words = text.split()
-    w0 = words[0]
-    gn = lookup_given(w0, sex)
-    full = gn is not None and token_scores(w0)[0] == 2 and (sex is None or gn.sex == sex)
-    if not full and has_cyrillic(w0):
-        lemma, _ = to_nominative(w0, "given", sex)
-        if lemma != w0:
-            gn = lookup_given(lemma, sex) or gn
-            w0 = lemma
+def _given(text: str, sex: str | None, oblique: bool = False
+           ) -> tuple[str, list[str], str | None, bool]:
+    """(given_key, aliases, sex of the name, form is oblique) for one given-name value."""
+    w0 = text.split()[0]
+    gn, form_oblique = given_form(w0, sex)
     if gn is not None:
-        return gn.key, list(alias_set(w0, sex) or gn.aliases), gn.sex
+        return gn.key, list(alias_set(w0, sex) or gn.aliases), gn.sex, form_oblique
+    if oblique and sex == "M" and has_cyrillic(w0):
+        # unknown masculine name in an oblique row (Баира Аюровича): consonant-stem rule
+        ruled = surname_nominative(w0, "M", True)
+        if ruled is not None:
+            w0 = ruled[0]
     k = fold_key(w0)
-    return k, [k] if k else [], None
+    return k, [k] if k else [], None, False
 
 
 def given_key(text: str | None, sex: str | None = None) -> str:
@@ -308,36 +325,47 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         u = values[i]
         if u:
             w = u.split()[-1]
-            s = surname_sex(w) or (to_nominative(w, "family")[1] if has_cyrillic(w) else None)
+            ruled = surname_nominative(w, None) if has_cyrillic(w) else None
+            s = (ruled[1] if ruled is not None else None) or surname_sex(w)
             f_sex[i] = _SEX_CODE.get(s or "", 0)
     sex = sex_field.astype(np.int8)
     for src in (p_sex[pat_t], g_sex[giv_t], f_sex[fam_t]):
         sex = np.where(sex == 0, src, sex).astype(np.int8)
 
-    # --- family keys per (family value, sex)
-    fcombo, f_inv = _combo(fam_t, sex)
-    fam_key = np.empty(len(fcombo), dtype=object)
-    fam_ph = np.empty(len(fcombo), dtype=object)
-    for j, (code, s) in enumerate(fcombo):
-        u = values[code]
-        k = family_key(u, _SEX_STR[s]) if u else ""
-        fam_key[j] = k or None
-        fam_ph[j] = phonetic_key(k) or None
+    # --- oblique case shown by the patronymic (Петровича) -> hint for the other parts
+    p_obl = np.zeros(size, np.int8)
+    for i in _used(pat_t):
+        w = _first_word(values[i])
+        if w and has_cyrillic(w):
+            p_obl[i] = is_oblique_patronymic(w)
+    hint = p_obl[pat_t]
 
-    # --- given keys per (given value, sex)
-    gcombo, g_inv = _combo(giv_t, sex)
+    # --- given keys per (given value, sex, hint)
+    gcombo, g_inv = _combo(giv_t, sex, hint)
     giv_key = np.empty(len(gcombo), dtype=object)
     giv_alias = np.empty(len(gcombo), dtype=object)
     giv_init = np.full(len(gcombo), "", dtype="<U1")
+    giv_obl = np.zeros(len(gcombo), np.int8)
     empty: list[str] = []
-    for j, (code, s) in enumerate(gcombo):
+    for j, (code, s, h) in enumerate(gcombo):
         u = values[code]
         if u is None:
             giv_key[j], giv_alias[j] = None, empty
             continue
-        k, al, _ = _given(u, _SEX_STR[s])
-        giv_key[j], giv_alias[j] = (k or None), al
+        k, al, _, obl = _given(u, _SEX_STR[s], bool(h))
+        giv_key[j], giv_alias[j], giv_obl[j] = (k or None), al, obl
         giv_init[j] = k[:1]
+    hint = hint | giv_obl[g_inv]
+
+    # --- family keys per (family value, sex, hint)
+    fcombo, f_inv = _combo(fam_t, sex, hint)
+    fam_key = np.empty(len(fcombo), dtype=object)
+    fam_ph = np.empty(len(fcombo), dtype=object)
+    for j, (code, s, h) in enumerate(fcombo):
+        u = values[code]
+        k = family_key(u, _SEX_STR[s], bool(h)) if u else ""
+        fam_key[j] = k or None
+        fam_ph[j] = phonetic_key(k) or None
 
     # --- patronymic keys per value
     pat_key = np.full(size, None, dtype=object)
@@ -371,9 +399,10 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _combo(codes: np.ndarray, sex: np.ndarray) -> tuple[Any, np.ndarray]:
-    """Distinct (code, sex) pairs and the inverse map to rows."""
-    key = codes.astype(np.int64) * 3 + sex.astype(np.int64)
+def _combo(codes: np.ndarray, sex: np.ndarray, hint: np.ndarray
+           ) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    """Distinct (code, sex, oblique hint) triples and the inverse map to rows."""
+    key = codes.astype(np.int64) * 6 + sex.astype(np.int64) * 2 + hint.astype(np.int64)
     inv, uniq = pd.factorize(key)
-    pairs = [(int(u) // 3, int(u) % 3) for u in uniq]
-    return pairs, inv
+    triples = [(int(u) // 6, (int(u) % 6) // 2, int(u) % 2) for u in uniq]
+    return triples, inv

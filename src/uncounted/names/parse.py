@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from uncounted.names.aliases import lookup_given
+from uncounted.names.aliases import given_form, lookup_given
 from uncounted.names.case import to_nominative
-from uncounted.names.script import fold_key, fold_token, has_cyrillic, normalize, script_of
+from uncounted.names.declension import is_oblique_patronymic
+from uncounted.names.script import fold_key, fold_token, normalize, script_of
 
 __all__ = ["ParsedName", "parse_name", "patronymic_sex", "surname_sex", "token_scores"]
 
@@ -97,15 +98,11 @@ def token_scores(token: str) -> tuple[int, int]:
     if not k:
         return 0, 0
     g = 0
-    gn = lookup_given(token)
+    gn, oblique = given_form(token)
     if gn is not None:
-        g = 2 if k == gn.key or k in _full_forms(gn.key) else 1
-    elif has_cyrillic(token):
-        nom, _ = to_nominative(token, "given")
-        if nom.lower() != token.lower() and lookup_given(nom) is not None:
-            g = 2
+        g = 2 if oblique or k == gn.key or k in _full_forms(gn.key) else 1
     f = 2 if _SURNAME_STRONG.search(k) else 1 if _SURNAME_WEAK.search(k) else 0
-    if g == 2 and f == 1:
+    if g and f == 1:
         f = 0
     return g, f
 
@@ -161,8 +158,9 @@ def _assign(words: list[str], latin: bool) -> tuple[str | None, str | None, str 
         rest = [words[i] for i in range(n) if not caps[i]]
         return fam, " ".join(rest) or None, None, 1.0
     # family is the first or the last word
-    first = scores[0][1] - scores[0][0]
-    last = scores[-1][1] - scores[-1][0]
+    # a lexicon hit outweighs a surname-like ending (Вова, Сева end like -ова/-ева)
+    first = scores[0][1] - 2 * scores[0][0]
+    last = scores[-1][1] - 2 * scores[-1][0]
     if first > last:
         fam_first, conf = True, 1.0 if first - last >= 2 else 0.75
     elif last > first:
@@ -241,8 +239,11 @@ def parse_name(text: str, sex: str | None = None) -> ParsedName:
             sex = g.sex
     if sex is None and family:
         sex = surname_sex(family.split()[-1])
+    oblique = bool(patr) and is_oblique_patronymic(patr)  # type: ignore[arg-type]
+    if given and not oblique:
+        oblique = given_form(given.split()[0], sex)[1]
     if family:
-        family = " ".join(to_nominative(w, "family", sex)[0] for w in family.split())
+        family = " ".join(to_nominative(w, "family", sex, oblique)[0] for w in family.split())
     if given:
         ws = given.split()
         given = " ".join([to_nominative(ws[0], "given", sex)[0], *ws[1:]])

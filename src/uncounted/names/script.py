@@ -67,6 +67,8 @@ _CYR_TO_LAT = str.maketrans({
 })
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "ʼ’‘`´′ʹʺ″\""})
+# invisible or in-word separators that typists and OCR leave inside names
+_INVISIBLE = re.compile("[\u00ad\u00b7\u200b-\u200d\u2060\ufeff]")
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―"})
 
 # Precomposed Latin letters with a transliteration meaning (GOST 7.79, ISO 9, scholarly,
@@ -90,7 +92,7 @@ def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
 # spelling tradition the token shows (see _latin_internal), then the rest.
 _LATIN_RULES_1 = _compile([
     (r"x", "ks"),
-    (r"schtsch|shtch|shch|szcz", "W"),
+    (r"schtsch|shtch|shch|szcz|shh", "W"),
     (r"tsch|tch", "Q"),
     (r"sh|sz", "S"),
     (r"zh", "Z"),
@@ -211,7 +213,7 @@ def normalize(text: str) -> str:
 
 
 def _normalize_once(text: str) -> str:
-    t = text if text.isascii() else unicodedata.normalize("NFC", text)
+    t = text if text.isascii() else _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     if _MIXED.search(t):
         t = unicodedata.normalize("NFC", " ".join(_repair_token(x) for x in t.split(" ")))
     if not _NEEDS_WORK.search(t):  # fast path: nothing below would change t
@@ -248,9 +250,11 @@ def _latin_internal(tok: str) -> str:
         tok = tok.replace("z", "C")
     for pat, rep in _LATIN_RULES_2:
         tok = pat.sub(rep, tok)
-    # c: ц before e/i/y or a consonant other than l/r/k/t/h, else к (Victor, Clara)
-    tok = re.sub(r"c(?=[eiyjbvdgzmnpsfC]|(?:ov|ev|in)a?$)", "C", tok)
-    tok = tok.replace("c", "k").replace("h", "g")
+    # A lone c in a Latin Slavic name is ц (GOST, ISO 9, Czech, Polish: Kuznecov,
+    # Odincov); English-style к only before l/r/k/t and at the end (Clara, Victor, Eric).
+    # Western given-name spellings with c = к (Nicolai, Constantine) are in the lexicon.
+    tok = re.sub(r"c(?=[lrkt]|$)", "k", tok)
+    tok = tok.replace("c", "C").replace("h", "g")
     return tok
 
 
@@ -293,6 +297,6 @@ def fold_key(text: str | None) -> str:
     if not text:
         return ""
     t = unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_DASHES)
-    t = _COMBINING.sub("", t)  # e.g. the ALA-LC tie in "T͡svetkov"
+    t = _INVISIBLE.sub("", _COMBINING.sub("", t))  # e.g. the ALA-LC tie in "T͡svetkov"
     parts = [fold_token(p) for p in _TOKEN_SPLIT.split(t.replace("_", " ")) if p]
     return " ".join(p for p in parts if p)
