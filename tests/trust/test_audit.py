@@ -159,3 +159,13 @@ def test_store_audit_maintains_head(store: Store) -> None:
     assert store.scalar("SELECT seq FROM audit_anchor WHERE kind = 'head'") == 1
     assert audit.head(store.con)[0] == 1
     assert verify(store.con).ok
+
+
+def test_delete_first_entry_and_everything(store: Store) -> None:
+    _fill(store)
+    store.con.execute("DELETE FROM audit_log WHERE seq = 1")
+    rep = verify(store.con)
+    assert rep.first_bad_seq == 1 and "entry 1 missing" in rep.problems[0]
+    store.con.execute("DELETE FROM audit_log")
+    rep = verify(store.con)
+    assert not rep.ok and any("entries 1-10 deleted" in p for p in rep.problems)

@@ -19,6 +19,8 @@ This is pseudonymisation, not anonymisation (GDPR recital 26 draws that line): t
 quasi-identifiers (place, date, unit, age, sex) can single out a person in a small place, and
 anyone holding the key can test name guesses.  Give each recipient group its own key when the
 exports must not be linkable to each other.
+
+Crash point: ``redact.csv_before_rename`` (the CSV is complete under a temporary name).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Any
 import duckdb
 
 from uncounted.exceptions import InputError
+from uncounted.store.crashpoints import crashpoint
 from uncounted.store.db import Store
 from uncounted.store.safe_export import write_csv_safe
 
@@ -235,6 +238,7 @@ def _atomic_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]
             write_csv_safe(fh, header, rows)
             fh.flush()
             os.fsync(fh.fileno())
+        crashpoint("redact.csv_before_rename")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -8,6 +8,9 @@ Why associated data: each ciphertext is bound to ``(owner_kind, owner_id, field)
 can write to the database but has no key could otherwise move a ciphertext to another row (put
 one witness's phone number under another's name) and it would decrypt cleanly; with the binding it
 fails to decrypt and :class:`~uncounted.exceptions.CryptoError` says so.
+
+Crash points (see :mod:`uncounted.store.crashpoints`): ``sensitive.put_many.after_delete``,
+``sensitive.encrypt_existing.row`` (once per row).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from uncounted.exceptions import CryptoError, InputError
+from uncounted.store.crashpoints import crashpoint
 from uncounted.store.crypto import KeyRing, encryption_configured
 from uncounted.store.db import Store
 
@@ -136,6 +140,7 @@ class SensitiveStore:
                         "WHERE s.owner_kind = b.owner_kind AND s.owner_id = b.owner_id "
                         "AND s.field = b.field"
                     )
+                    crashpoint("sensitive.put_many.after_delete")
                     con.execute("INSERT INTO sensitive_values SELECT owner_kind, owner_id, "
                                 "field, encrypted, value, ciphertext FROM _sensitive_batch")
                 finally:
@@ -250,6 +255,7 @@ class SensitiveStore:
                     "WHERE owner_kind = ? AND owner_id = ? AND field = ?",
                     [blob, kind, oid, fld],
                 )
+                crashpoint("sensitive.encrypt_existing.row")
             if rows:
                 self.store.audit("sensitive.encrypt_existing", None, {"n": len(rows)})
         return len(rows)
