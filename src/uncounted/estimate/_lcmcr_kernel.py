@@ -25,7 +25,7 @@ Gibbs sweep on the frequency table
 Because people with the same history are exchangeable, the sampler never touches individuals:
 the ``n_c`` people with observed pattern ``c`` are split among the classes by one
 multinomial draw, so the cost of a sweep is O(patterns × K × J), independent of ``n``.
-One sweep updates, in this order (each step draws from the exact full conditional):
+One sweep updates, in this order (each step leaves the posterior invariant):
 
 1. ``(n0, z_missing) | lambda, pi`` as a block.  With
    ``p0 = sum_k pi_k prod_j (1 - lambda_jk)`` the probability of being missed, and the prior
@@ -36,8 +36,10 @@ One sweep updates, in this order (each step draws from the exact full conditiona
    ``w_ck ∝ pi_k prod_j lambda_jk^x_cj (1 - lambda_jk)^(1 - x_cj)``.
 3. ``lambda_jk | z ~ Beta(1 + s_kj, 1 + m_k - s_kj)`` where ``m_k`` is the size of class
    ``k`` (missing people included) and ``s_kj`` how many of them are on list ``j``.
-4. Stick-breaking weights ``V_k | z ~ Beta(1 + m_k, alpha + sum_{h>k} m_h)``, ``V_K = 1``.
-5. ``alpha | V ~ Gamma(a_alpha + K - 1, rate = b_alpha - sum_{k<K} log(1 - V_k))``.
+4. Label swaps: Metropolis moves exchanging adjacent classes, with ``V`` integrated out
+   (see :func:`_label_swaps`; the Gibbs steps alone mix slowly over class orderings).
+5. Stick-breaking weights ``V_k | z ~ Beta(1 + m_k, alpha + sum_{h>k} m_h)``, ``V_K = 1``.
+6. ``alpha | V ~ Gamma(a_alpha + K - 1, rate = b_alpha - sum_{k<K} log(1 - V_k))``.
 
 Multinomial draws are done as sequential conditional binomials that stop as soon as the
 count is used up; since the stick-breaking prior puts most people in the first few classes
@@ -348,7 +350,8 @@ def _sweep(
                         s[k, j] += a
 
     _update_lambda(lam, m, s)
-    _update_sticks(pi, v, state_f, m, lam, logv, log1mv, a_alpha, b_alpha)
+    _label_swaps(m, lam, state_f[0])
+    _update_sticks(pi, v, state_f, m, logv, log1mv, a_alpha, b_alpha)
 
 
 @njit(cache=True, nogil=True)
@@ -367,18 +370,74 @@ def _update_lambda(lam: np.ndarray, m: np.ndarray, s: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
+def _log_sb_term(a: float, b: float, alpha: float) -> float:
+    """``log B(1 + a, alpha + b)``: one factor of the stick-breaking marginal of the sizes."""
+    return math.lgamma(1.0 + a) + math.lgamma(alpha + b) - math.lgamma(1.0 + a + alpha + b)
+
+
+@njit(cache=True, nogil=True)
+def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
+    """Step 4: Metropolis swaps of adjacent class labels, with ``V`` integrated out.
+
+    Gibbs updates hardly ever change the order of the classes, yet the order matters under
+    the (non-exchangeable) truncated stick-breaking prior: a large class sitting behind
+    empty ones, or in the last slot ``K`` (whose ``V_K = 1``), changes the conditional of
+    ``alpha``, and chains can stay in such a configuration, with a different ``alpha`` and a
+    shifted ``N``, for 10^5 sweeps (seen on NewOrl).  Following the label-switching moves of
+    Papaspiliopoulos & Roberts (2008, *Biometrika* 95:169-186) and Hastie, Liverani &
+    Richardson (2015, *Stat. Comput.* 25:1023-1037), classes ``j`` and ``j + 1`` swap their
+    members and ``lambda`` rows with probability ``min(1, f(m') / f(m))``, where
+
+        f(m) = prod_{k < K} B(1 + m_k, alpha + sum_{h > k} m_h)
+
+    is the probability of the class sizes with the stick-breaking weights integrated out
+    (the likelihood is unchanged because ``lambda`` moves with the members).  ``V`` is then
+    drawn afresh from its full conditional (step 5), which makes the pair of steps an exact
+    collapsed update.  Pairs are visited from the back, so a large class can move forward
+    by several places in one sweep.  Swapping two empty classes is a no-op in distribution
+    and is skipped; with one empty class the ratio has a closed form.
+    """
+    K, J = lam.shape
+    tail = 0  # sum of m_h for h > j + 1
+    for j in range(K - 2, -1, -1):
+        a = m[j]
+        b = m[j + 1]
+        if a == 0 and b == 0:
+            continue
+        t = float(tail)
+        if j + 1 == K - 1:
+            # only the factor k = K-2 involves the pair (the last class has no factor)
+            log_r = _log_sb_term(b, a, alpha) - _log_sb_term(a, b, alpha)
+        elif a == 0:
+            # empty class in front: B(1, alpha + b + t) -> B(1, alpha + t)
+            log_r = math.log((alpha + b + t) / (alpha + t))
+        elif b == 0:
+            log_r = math.log((alpha + t) / (alpha + a + t))
+        else:
+            log_r = (_log_sb_term(b, a + t, alpha) + _log_sb_term(a, t, alpha)
+                     - _log_sb_term(a, b + t, alpha) - _log_sb_term(b, t, alpha))
+        if log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r:
+            m[j] = b
+            m[j + 1] = a
+            for i in range(J):
+                x = lam[j, i]
+                lam[j, i] = lam[j + 1, i]
+                lam[j + 1, i] = x
+        tail += m[j + 1]
+
+
+@njit(cache=True, nogil=True)
 def _update_sticks(
     pi: np.ndarray,
     v: np.ndarray,
     state_f: np.ndarray,
     m: np.ndarray,
-    lam: np.ndarray,
     logv: np.ndarray,
     log1mv: np.ndarray,
     a_alpha: float,
     b_alpha: float,
 ) -> None:
-    """Steps 4-6: ``V | z``, label-swap moves, then ``alpha | V``.
+    """Steps 5 and 6: ``V | z``, then ``alpha | V``.
 
     ``logv`` and ``log1mv`` are scratch arrays of length K.
     """
@@ -409,38 +468,6 @@ def _update_sticks(
     logv[K - 1] = 0.0
     log1mv[K - 1] = -np.inf
 
-    # ---- 5. label swaps ----------------------------------------------------------------
-    # Gibbs updates hardly ever change the order of the classes, and the order matters
-    # under the (non-exchangeable) stick-breaking prior: a large class stuck behind empty
-    # ones changes the conditional of alpha, so chains can sit in different alpha regimes
-    # for 10^5 sweeps.  Metropolis move: swap the labels of classes j and j+1 (their members
-    # and lambda's) together with V_j and V_{j+1}.  The V_k are iid Beta(1, alpha) a priori
-    # and the map is an involution with unit Jacobian, so the acceptance ratio is the
-    # likelihood ratio of the allocations (Papaspiliopoulos & Roberts 2008, Biometrika
-    # 95:169-186; Hastie, Liverani & Richardson 2015, Stat. Comput. 25:1023-1037, move 2):
-    #     (1 - V_{j+1})^{m_j} / (1 - V_j)^{m_{j+1}}.
-    # V_K = 1 is fixed, so the last class takes no part.
-    J = lam.shape[1]
-    for j in range(K - 2):
-        mj = m[j]
-        mj1 = m[j + 1]
-        if mj == 0 and mj1 == 0:
-            continue
-        log_r = mj * log1mv[j + 1] - mj1 * log1mv[j]
-        if log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r:
-            m[j] = mj1
-            m[j + 1] = mj
-            t = logv[j]
-            logv[j] = logv[j + 1]
-            logv[j + 1] = t
-            t = log1mv[j]
-            log1mv[j] = log1mv[j + 1]
-            log1mv[j + 1] = t
-            for i in range(J):
-                t = lam[j, i]
-                lam[j, i] = lam[j + 1, i]
-                lam[j + 1, i] = t
-
     log_remaining = 0.0
     sum_log1mv = 0.0
     for k in range(K - 1):
@@ -460,7 +487,14 @@ def _update_sticks(
 def init_state(
     n_obs: int, K: int, J: int, a_alpha: float, b_alpha: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Draw a starting state from the prior (``n0`` starts at ``n``).
+    """Draw a random starting state (``n0`` starts at ``n``).
+
+    ``lambda`` is drawn from its Beta(1, 1) prior (so chains start apart, as R-hat needs);
+    the class weights from the stick-breaking prior with ``alpha = 1``, which puts most of
+    the weight on the first classes.  (Drawing ``alpha`` from its Gamma(0.25, 0.25) prior
+    instead can start a chain with a large ``alpha`` and weight on the last class, a
+    configuration the sampler can take 10^5 sweeps to leave.)  ``alpha`` itself is redrawn
+    from its full conditional at the end of the first sweep.
 
     Returns ``(lam, pi, v, state_f, state_i)`` with shapes ``(K, J)``, ``(K,)``, ``(K,)``,
     ``(1,)`` (``alpha``) and ``(2,)`` (``n0``, number of ``n0`` redraws).
@@ -470,9 +504,7 @@ def init_state(
     for k in range(K):
         for j in range(J):
             lam[k, j] = np.random.random()
-    alpha = np.random.gamma(a_alpha, 1.0 / b_alpha)
-    # a prior alpha can be ~1e-30 under Gamma(0.25, 0.25): start from a moderate value
-    alpha = min(max(alpha, 0.1), 10.0)
+    alpha = 1.0
     pi = np.empty(K)
     v = np.empty(K)
     log_remaining = 0.0
