@@ -268,3 +268,11 @@ def test_true_counts_by_stratum(case):
     assert by_type.sum() == case.true_total
     assert set(by_type.index) == {"killed", "wounded", "died_of_wounds"}
     assert case.true_counts(["event_type", "facility_town"]).sum() == case.true_total
+
+
+def test_summary(case):
+    s = case.summary()
+    assert list(s.index) == list(LIST_NAMES)
+    assert (s["records"] == [len(case.lists[n]) for n in LIST_NAMES]).all()
+    assert (s["records"] == s["people"] + s["duplicates"]).all()
+    assert s["coverage"].between(0.05, 0.6).all()

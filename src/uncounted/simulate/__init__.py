@@ -15,7 +15,7 @@ Nothing in the library imports this package except the CLI and the demo.
 from uncounted.simulate.case import OFFICIAL_CLAIMS, GomelCase, generate_case
 from uncounted.simulate.histories import SCENARIOS, HistorySimulation, simulate_histories
 from uncounted.simulate.lists import CAPTURE, LIST_NAMES
-from uncounted.simulate.mappings import mapping_for
+from uncounted.simulate.mappings import mapping_for, mapping_toml
 from uncounted.simulate.people import generate_people
 from uncounted.simulate.records import RECORD_COLUMNS, generate_records
 
@@ -31,5 +31,6 @@ __all__ = [
     "generate_people",
     "generate_records",
     "mapping_for",
+    "mapping_toml",
     "simulate_histories",
 ]

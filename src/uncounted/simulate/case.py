@@ -20,11 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import tomli_w
 
 from uncounted.exceptions import InputError
 from uncounted.simulate.lists import LIST_NAMES, capture, render_list
-from uncounted.simulate.mappings import MONITOR_FORMATS, mapping_for
+from uncounted.simulate.mappings import MONITOR_FORMATS, mapping_toml
 from uncounted.simulate.people import generate_people
 
 __all__ = ["OFFICIAL_CLAIMS", "GomelCase", "generate_case"]
@@ -111,6 +110,20 @@ class GomelCase:
         out = h.value_counts().rename("count").reset_index()
         return out.sort_values(cols, ascending=False, ignore_index=True)
 
+    def summary(self) -> pd.DataFrame:
+        """One row per list: records, distinct people, within-list duplicates, coverage.
+
+        ``coverage`` is the share of the true total the list records (people, not records).
+        """
+        rows = []
+        for name in LIST_NAMES:
+            t = self.truth[self.truth["source"] == name]
+            people = int(t["person_id"].nunique())
+            rows.append({"list": name, "records": len(t), "people": people,
+                         "duplicates": len(t) - people,
+                         "coverage": people / self.true_total})
+        return pd.DataFrame(rows).set_index("list")
+
     def true_counts(self, by: str | list[str] = "event_type") -> pd.Series:
         """True number of people per stratum (e.g. per event type or facility town).
 
@@ -152,9 +165,8 @@ class GomelCase:
                           else "monitor.csv")),
         }
         for name in LIST_NAMES:
-            m = mapping_for(name, monitor_format=self.monitor_format)
-            (folder / "mappings" / f"{name}.toml").write_text(tomli_w.dumps(m),
-                                                              encoding="utf-8")
+            text = mapping_toml(name, monitor_format=self.monitor_format)
+            (folder / "mappings" / f"{name}.toml").write_text(text, encoding="utf-8")
         if include_truth:
             (folder / "truth").mkdir(exist_ok=True)
             self.truth.to_csv(folder / "truth" / "truth.csv", index=False)

@@ -48,9 +48,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import tomli_w
+
 from uncounted.exceptions import InputError
 
-__all__ = ["MONITOR_FORMATS", "mapping_for"]
+__all__ = ["MONITOR_FORMATS", "mapping_for", "mapping_toml"]
 
 MONITOR_FORMATS = ("parquet", "koi8-r")
 
@@ -172,3 +174,10 @@ def mapping_for(list_name: str, *, monitor_format: str = "parquet") -> dict[str,
     if list_name == "monitor" and monitor_format == "koi8-r":
         m["format"] = {"type": "csv", "encoding": "koi8-r", "delimiter": ",", "header_row": 1}
     return m
+
+
+def mapping_toml(list_name: str, *, monitor_format: str = "parquet") -> str:
+    """The mapping of one simulated list as TOML text (what ``mappings/<name>.toml`` holds)."""
+    header = (f"# Mapping of the simulated '{list_name}' list (uncounted.simulate).\n"
+              "# Reference: docs/mapping.md\n")
+    return header + tomli_w.dumps(mapping_for(list_name, monitor_format=monitor_format))

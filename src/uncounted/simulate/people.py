@@ -85,7 +85,8 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03,
         birth_date, age`` (age at the event), ``group`` (name-origin group), ``home_region,
         home_town, unit, unit_number, event_type`` ('killed', 'wounded', 'died_of_wounds'),
         ``event_date`` (wounding or death in action), ``admission_date`` (hospital, NaT for
-        the killed), ``death_date`` (NaT for the wounded), ``facility_town, hospital, morgue,
+        the killed), ``death_date`` (NaT for the wounded), ``facility_town``, ``facility`` (the hospital
+        that treated them, or for the killed the morgue that kept them), ``hospital, morgue,
         visibility`` (latent, standard normal plus unit effect) and ``publicized`` (bool: the
         family or comrades made the case public).
 
@@ -206,6 +207,7 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03,
         "admission_date": admission,
         "death_date": death,
         "facility_town": facility_town,
+        "facility": np.where(event_type == "killed", morgue, hospital),
         "hospital": hospital,
         "morgue": morgue,
         "visibility": visibility,
