@@ -84,3 +84,19 @@ def test_fields_arrive_in_the_canonical_record(ingested):
     assert media["age"].notna().mean() > 0.5  # approximate ages ("около 25") are read
     assert media["event_date"].notna().mean() > 0.85  # '1 марта' and 'March 9, 2022'
     assert by["monitor"]["event_date"].notna().mean() > 0.85
+
+
+def test_koi8r_monitor_through_the_ingest(tmp_path):
+    from uncounted.project import Project
+
+    case = generate_case(seed=3, n_people=800, monitor_format="koi8-r")
+    files = case.write(tmp_path / "lists")
+    proj = Project.init(tmp_path / "proj")
+    rep = proj.ingest(files["monitor"], source="monitor",
+                      mapping=tmp_path / "lists" / "mappings" / "monitor.toml")
+    records = proj.records()
+    proj.close()
+    assert rep.encoding == "koi8-r"
+    assert rep.n_quarantined == 0
+    assert rep.n_accepted == len(case.lists["monitor"])
+    assert records["name_raw"].str.contains("[А-Яа-я]").any()
