@@ -6,12 +6,30 @@ and never imports ``link`` or ``store``.
 
 from __future__ import annotations
 
+from uncounted.estimate.heterogeneity import CLOSEDP_MODELS, ClosedPopulation, closedp
 from uncounted.estimate.histories import CaptureHistories, as_histories
+from uncounted.estimate.loglinear import LogLinear
+from uncounted.estimate.lowerbounds import ChaoLowerBound, LincolnPetersen, SampleCoverage
 from uncounted.estimate.result import EstimateResult, Estimator
+from uncounted.estimate.sensitivity import linkage_sensitivity
+from uncounted.estimate.sparse import SparseMSE, check_identifiability
+from uncounted.estimate.strata import StratifiedResult, estimate_by_stratum
 
 __all__ = [
+    "CLOSEDP_MODELS",
     "CaptureHistories",
+    "ChaoLowerBound",
+    "ClosedPopulation",
     "EstimateResult",
     "Estimator",
+    "LincolnPetersen",
+    "LogLinear",
+    "SampleCoverage",
+    "SparseMSE",
+    "StratifiedResult",
     "as_histories",
+    "check_identifiability",
+    "closedp",
+    "estimate_by_stratum",
+    "linkage_sensitivity",
 ]
