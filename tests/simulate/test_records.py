@@ -85,3 +85,18 @@ def test_deterministic_by_seed():
 def test_bad_arguments(kwargs):
     with pytest.raises(InputError):
         generate_records(**kwargs)
+
+
+def test_noise_knob():
+    clean = generate_records(5000, seed=4, noise=0.0)
+    noisy = generate_records(5000, seed=4, noise=2.0)
+    mon_c = clean.loc[clean["source"] == "monitor", "name_raw"]
+    mon_n = noisy.loc[noisy["source"] == "monitor", "name_raw"]
+    single = r"[А-ЯЁа-яё-]+"
+    assert not mon_c.str.fullmatch(single).any()  # no surname-only records without noise
+    assert mon_n.str.fullmatch(single).mean() > 0.2
+    assert clean["event_date"].notna().all()
+    # still cross-script without noise
+    assert clean.loc[clean["source"] == "ngo", "name_raw"].str.match("[A-Z]").all()
+    with pytest.raises(InputError):
+        generate_records(10, noise=5.0)

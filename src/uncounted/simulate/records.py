@@ -154,7 +154,7 @@ def _apply_typos(a: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> n
 
 
 def generate_records(n_records: int, seed: int = 0, *, people_per_record: float = 0.5,
-                     typo_rate: float = 0.04) -> pd.DataFrame:
+                     typo_rate: float = 0.04, noise: float = 1.0) -> pd.DataFrame:
     """Generate ``n_records`` canonical-schema records with known truth.
 
     Parameters
@@ -168,6 +168,11 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
         million records; people drawn but never recorded do not appear).
     typo_rate : float
         Share of surnames with one typing error (given names get half of it).
+    noise : float
+        Multiplier (0-3) of the *damage* rates: missing given names and patronymics, initials
+        and surname-only records in the monitoring list, missing event dates, ages off by one,
+        and the typo rate.  Scripts, case forms and diminutives are unaffected: ``noise=0``
+        still gives cross-script records, but complete and without typos.
 
     Returns
     -------
@@ -183,9 +188,10 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     """
     if not isinstance(n_records, int | np.integer) or n_records < 1:
         raise InputError(f"n_records must be a positive integer; got {n_records!r}.")
-    if not 0 < people_per_record <= 10 or not 0 <= typo_rate <= 1:
-        raise InputError("people_per_record must be in (0, 10] and typo_rate in [0, 1]; got "
-                         f"{people_per_record!r}, {typo_rate!r}.")
+    if not 0 < people_per_record <= 10 or not 0 <= typo_rate <= 1 or not 0 <= noise <= 3:
+        raise InputError("people_per_record must be in (0, 10], typo_rate in [0, 1] and noise "
+                         f"in [0, 3]; got {people_per_record!r}, {typo_rate!r}, {noise!r}.")
+    typo_rate = min(1.0, typo_rate * noise)
     n_people = max(1, int(round(n_records * people_per_record)))
     people = generate_people(n_people, seed)
     lex = load_lexicon()
@@ -239,7 +245,10 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
 
     # scripts
     english = is_["media"] & (u[6] < 0.3)
-    mon_style = np.searchsorted(np.cumsum([0.30, 0.20, 0.15, 0.15, 0.15, 0.05]), u[7])
+    style_p = np.array([0.0, 0.20 * noise, 0.15, 0.15, 0.15 * noise, 0.05])
+    style_p[1:] *= min(1.0, 0.9 / style_p[1:].sum())  # keep at least 10% full names
+    style_p[0] = 1.0 - style_p[1:].sum()
+    mon_style = np.searchsorted(np.cumsum(style_p), u[7])
     mon_style = np.where(is_["monitor"], mon_style, -1)
     latin = {}
     for scheme, mask in (("icao", is_["ngo"]), ("wikipedia", english),
@@ -254,10 +263,10 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     fam[by] = _map_unique(fam[by], lambda s: belarusian_latin(to_belarusian_surname(s)))
 
     # missing parts
-    pat = np.where(is_["xray"] | (is_["media"]) | (is_["ngo"] & (u[8] < 0.25))
-                   | (is_["morgue"] & (u[8] < 0.08)) | np.isin(mon_style, (2, 3, 4, 5)),
+    pat = np.where(is_["xray"] | (is_["media"]) | (is_["ngo"] & (u[8] < 0.25 * noise))
+                   | (is_["morgue"] & (u[8] < 0.08 * noise)) | np.isin(mon_style, (2, 3, 4, 5)),
                    "", pat)
-    giv = np.where((is_["xray"] & (u[8] < 0.03)) | (mon_style == 4), "", giv)
+    giv = np.where((is_["xray"] & (u[8] < 0.03 * noise)) | (mon_style == 4), "", giv)
     initials = mon_style == 1
     upper = (is_["xray"] & (u[9] < 0.08)) | (is_["morgue"] & (u[9] < 0.12))
 
@@ -305,14 +314,14 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     e = pd.DatetimeIndex(np.where(is_["xray"], (adm + followup).to_numpy(),
                                   np.where(et == "wounded", ev.to_numpy(), dth.to_numpy())))
     r2 = rng.random(n)
-    e = e.where(~((is_["ngo"] | is_["media"] | is_["monitor"]) & (r2 < 0.1)))
+    e = e.where(~((is_["ngo"] | is_["media"] | is_["monitor"]) & (r2 < 0.1 * noise)))
     cols["event_date"] = e.astype("datetime64[us]")
     ref = e.where(~e.isna(), ev)
     age = (ref.year - bd.year - ((ref.month < bd.month)
                                  | ((ref.month == bd.month) & (ref.day < bd.day)))).to_numpy(
         dtype=float)
     r3 = rng.random(n)
-    age = np.where(is_["xray"] & (r3 < 0.04), age + rng.choice([-1, 1], n), age)
+    age = np.where(is_["xray"] & (r3 < 0.04 * noise), age + rng.choice([-1, 1], n), age)
     approx = is_["media"] & (r3 < 0.2)
     age = np.where(approx, 5 * np.round(age / 5), age)
     has_age = ((is_["xray"] | is_["morgue"]) & (r3 < 0.94) | (is_["media"] & (r3 < 0.55)))
