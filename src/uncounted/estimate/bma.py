@@ -72,7 +72,8 @@ from uncounted.estimate.graphs import (
     MAX_ENUMERATE_K,
     DecomposableGraph,
     enumerate_decomposable_graphs,
-    is_decomposable,
+    metropolis_graphs,
+    random_decomposable_graph,
 )
 from uncounted.estimate.histories import CaptureHistories
 from uncounted.estimate.result import (
@@ -103,8 +104,27 @@ LogPriorN = Callable[[np.ndarray], np.ndarray]
 #: (the rule used for the reference runs of dga).
 TAIL_TOLERANCE = 1e-6
 
+#: Largest spread of the per-chain posterior means, in posterior sd, before MCMC over graphs
+#: warns that the chains found different sets of graphs.
+MCMC_CHAIN_TOLERANCE = 0.1
+
 #: Target number of ``graphs x grid`` cells evaluated at once (bounds memory to ~32 MB).
 _CHUNK_CELLS = 1 << 22
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    """``exp(x)`` for ``x <= 0``, flushing results below ~1e-304 to exactly zero.
+
+    Relative to the largest term such values are far below double precision, and letting
+    them through as subnormal numbers makes every later operation on the array many times
+    slower.
+    """
+    out = np.zeros(np.shape(x))
+    np.exp(x, out=out, where=x > _EXP_FLOOR)
+    return out
+
+
+_EXP_FLOOR = -700.0
 
 
 # ------------------------------------------------------------------------- priors on N
@@ -268,7 +288,7 @@ def _accumulate(design: _Design, table: _Table, m: np.ndarray, log_prior: np.nda
         if not np.isfinite(ref):
             acc.log_post_m.append(np.full(mc.size, -np.inf))
             continue
-        e = np.exp(lw - ref)
+        e = _exp(lw - ref)
         with np.errstate(divide="ignore"):
             acc.log_post_m.append(np.log(e.sum(axis=0)) + ref)
             mass = np.log(e.sum(axis=1)) + ref
@@ -307,6 +327,8 @@ class GridPosterior:
         ``"exact"`` (enumeration) or ``"mcmc"``.
     diagnostics : dict
         MCMC figures (acceptance rate, distinct graphs, between-chain error) when sampled.
+    graph_visits : numpy.ndarray or None
+        MCMC only: share of post-warm-up iterations spent in each graph.
     """
 
     n_observed: int
@@ -318,6 +340,7 @@ class GridPosterior:
     delta: float
     method: str = "exact"
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    graph_visits: np.ndarray | None = None
 
     @property
     def n_total(self) -> np.ndarray:
@@ -401,7 +424,8 @@ class GridPosterior:
         """Graph weights as a DataFrame sorted by posterior probability.
 
         Columns: ``graph`` (cliques in dga's notation), ``n_edges``, ``posterior_prob``,
-        ``posterior_mean_N`` (under that graph alone).
+        ``posterior_mean_N`` (under that graph alone; NaN where the weight is negligible)
+        and, after MCMC, ``visit_freq``.
         """
         df = pd.DataFrame({
             "graph": [g.describe(lists) for g in self.graphs],
@@ -409,6 +433,8 @@ class GridPosterior:
             "posterior_prob": self.graph_prob,
             "posterior_mean_N": self.graph_mean_n,
         })
+        if self.graph_visits is not None:
+            df["visit_freq"] = self.graph_visits
         return df.sort_values("posterior_prob", ascending=False, kind="stable").reset_index(
             drop=True)
 
@@ -421,9 +447,9 @@ def _finish(table: _Table, m: np.ndarray, acc: _Accum, graphs: Sequence[Decompos
         raise NotEstimableError(
             "The posterior of N is zero on the whole grid: the prior on N gives no weight to "
             "any grid value. Check the prior and the grid.")
-    prob = np.exp(log_post - top)
+    prob = _exp(log_post - top)
     prob /= prob.sum()
-    gp = np.exp(acc.log_mass_g - np.max(acc.log_mass_g))
+    gp = _exp(acc.log_mass_g - np.max(acc.log_mass_g))
     gp /= gp.sum()
     return GridPosterior(int(round(table.n)), m.astype(np.int64), prob, tuple(graphs), gp,
                          acc.mean_num_g.copy(), table.delta, method, dict(diagnostics or {}))
@@ -567,21 +593,56 @@ def bma_posterior(
 
 
 # ------------------------------------------------------------------------- MCMC (k > 5)
-class _GraphScorer:
-    """Exact log evidence ``log sum_N p(N) p(G) p(data, N | G)`` of a graph, cached."""
+def _search_grid(bounds: Sequence[int], dense: int) -> tuple[np.ndarray, np.ndarray,
+                                                            dict[int, int]]:
+    """A thinned grid over ``0..max(bounds)`` for scoring graphs during the search.
 
-    def __init__(self, table: _Table, m: np.ndarray, log_prior_m: np.ndarray,
+    Integers up to ``dense`` are all kept; beyond, blocks of about ``m / 500`` integers are
+    represented by their midpoint with weight equal to the block length (midpoint rule on a
+    function that varies on the scale of ``m``: relative error ~1e-6).  Every candidate bound
+    ``b`` and its 90% point end a block, so prefix sums over ``0..b`` and ``0..floor(0.9 b)``
+    are available.  Returns the evaluation points, the log block weights and, per needed
+    bound, the index of the last block that ends at it.
+    """
+    cap = int(max(bounds))
+    ends = {int(b) for b in bounds} | {int(math.floor(0.9 * b)) for b in bounds}
+    cuts = set(range(0, min(dense, cap) + 1))  # block starts
+    x = float(dense)
+    while x < cap:
+        x = max(x + 1.0, x * (1.0 + 1.0 / 500.0))
+        cuts.add(int(x))
+    cuts |= {e + 1 for e in ends}
+    starts = np.array(sorted(c for c in cuts if c <= cap), dtype=float)
+    stops = np.append(starts[1:], cap + 1.0)  # exclusive
+    points = (starts + stops - 1.0) / 2.0
+    log_w = np.log(stops - starts)
+    index = {e: int(np.searchsorted(stops, e + 1.0)) for e in ends}
+    return points, log_w, index
+
+
+class _GraphScorer:
+    """Log evidence ``log sum_{n_0} p(N) p(G) p(data, N | G)`` of graphs on a grid, cached.
+
+    The grid carries log weights (block lengths of a thinned grid, or zeros for an exact
+    one); each graph's prefix sums at the requested grid bounds are kept too.
+    """
+
+    def __init__(self, table: _Table, m: np.ndarray, log_w: np.ndarray,
+                 log_prior_m: np.ndarray,
                  log_prior_graph: Callable[[DecomposableGraph], float] | None,
-                 cache_bytes: int = 200 * 2**20) -> None:
+                 prefix_index: dict[int, int], cache_bytes: int = 64 * 2**20) -> None:
         self.table = table
         self.m = m
-        self.common = _common_log_terms(table, m, log_prior_m)
+        self.base = _common_log_terms(table, m, log_prior_m) + log_w
         a_tot = table.total_alpha
         self.a_term = gammaln(a_tot) - gammaln(a_tot + table.n + m)
         self.log_prior_graph = log_prior_graph
         self._vec: dict[int, np.ndarray] = {}
         self._max_vecs = max(8, cache_bytes // max(m.nbytes, 1))
+        self.prefix_bounds = list(prefix_index)
+        self._prefix_idx = np.array([prefix_index[b] for b in self.prefix_bounds], dtype=int)
         self.scores: dict[tuple[int, ...], float] = {}
+        self.prefix: dict[tuple[int, ...], np.ndarray] = {}
         self.graphs: dict[tuple[int, ...], DecomposableGraph] = {}
 
     def _subset_vec(self, s: int) -> np.ndarray:
@@ -594,7 +655,8 @@ class _GraphScorer:
         return v
 
     def log_weights(self, g: DecomposableGraph) -> np.ndarray:
-        lw = self.common + (len(g.cliques) - len(g.separators)) * self.a_term
+        """``log p(N, G, data)`` (+ log block weight) over the grid."""
+        lw = self.base + (len(g.cliques) - len(g.separators)) * self.a_term
         for c in g.cliques:
             lw = lw + self._subset_vec(c)
         for s in g.separators:
@@ -610,112 +672,51 @@ class _GraphScorer:
         g = DecomposableGraph.from_adjacency(adj)
         lw = self.log_weights(g)
         top = float(np.max(lw))
-        val = top + float(np.log(np.sum(np.exp(lw - top)))) if np.isfinite(top) else -np.inf
-        self.scores[adj] = val
         self.graphs[adj] = g
+        if not np.isfinite(top):
+            self.scores[adj] = -np.inf
+            self.prefix[adj] = np.full(self._prefix_idx.size, -np.inf)
+            return -np.inf
+        cum = np.cumsum(_exp(lw - top))
+        with np.errstate(divide="ignore"):
+            self.prefix[adj] = np.log(cum[self._prefix_idx]) + top
+        val = float(np.log(cum[-1]) + top)
+        self.scores[adj] = val
         return val
 
-
-def _run_chain(scorer: _GraphScorer, k: int, start: tuple[int, ...], n_iter: int,
-               burn_in: int, rng: np.random.Generator) -> tuple[dict[tuple[int, ...], int], int]:
-    """One Metropolis chain over decomposable graphs; returns visit counts and acceptances."""
-    pairs = [(u, v) for u in range(k) for v in range(u + 1, k)]
-    adj = list(start)
-    cur_key = tuple(adj)
-    cur = scorer.score(cur_key)
-    visits: dict[tuple[int, ...], int] = {}
-    accepted = 0
-    choices = rng.integers(0, len(pairs), size=n_iter + burn_in)
-    uniforms = rng.random(n_iter + burn_in)
-    for it in range(n_iter + burn_in):
-        u, v = pairs[int(choices[it])]
-        prop = list(adj)
-        prop[u] ^= 1 << v
-        prop[v] ^= 1 << u
-        if is_decomposable(prop):
-            key = tuple(prop)
-            new = scorer.score(key)
-            if new >= cur or uniforms[it] < math.exp(new - cur):
-                adj, cur_key, cur = prop, key, new
-                accepted += 1
-        if it >= burn_in:
-            visits[cur_key] = visits.get(cur_key, 0) + 1
-    return visits, accepted
+    def mixture(self, counts: dict[tuple[int, ...], int]) -> np.ndarray:
+        """``sum_G counts_G p(N | G)`` over the grid, each ``p(N | G)`` normalised on it."""
+        out = np.zeros(self.m.size)
+        for key, c in counts.items():
+            lw = self.log_weights(self.graphs[key])
+            out += c * _exp(lw - self.scores[key])
+        return out
 
 
-def _mcmc_on_grid(table: _Table, m: np.ndarray, log_prior_m: np.ndarray,
-                  log_prior_graph: Callable[[DecomposableGraph], float] | None,
-                  n_iter: int, burn_in: int, chains: int,
-                  rng: np.random.Generator) -> GridPosterior:
-    k = table.k
-    scorer = _GraphScorer(table, m, log_prior_m, log_prior_graph)
-    full = (1 << k) - 1
-    starts: list[tuple[int, ...]] = [tuple([0] * k), tuple(full & ~(1 << v) for v in range(k))]
-    chain_visits: list[dict[tuple[int, ...], int]] = []
-    acc_total = 0
-    for c in range(chains):
-        if c < len(starts):
-            start = starts[c]
-        else:  # a random decomposable start: a random forest-free walk from the empty graph
-            start, _ = _random_start(k, rng)
-        visits, acc = _run_chain(scorer, k, start, n_iter, burn_in, rng)
-        chain_visits.append(visits)
-        acc_total += acc
-    keys = sorted({key for v in chain_visits for key in v})
-    graphs = [scorer.graphs[key] for key in keys]
-    freq = np.array([sum(v.get(key, 0) for v in chain_visits) for key in keys], dtype=float)
-    freq /= freq.sum()
-    # Rao-Blackwellised posterior of N: average of exact p(N | G, data) over visits.
-    prob = np.zeros(m.size)
-    per_chain = np.zeros((chains, m.size))
-    mean_n = np.empty(len(keys))
-    n_total = table.n + m
-    for i, key in enumerate(keys):
-        lw = scorer.log_weights(graphs[i])
-        pg = np.exp(lw - np.max(lw))
-        pg /= pg.sum()
-        mean_n[i] = float(np.dot(pg, n_total))
-        prob += freq[i] * pg
-        for c, v in enumerate(chain_visits):
-            if key in v:
-                per_chain[c] += v[key] / n_iter * pg
-    prob /= prob.sum()
-    chain_means = per_chain @ n_total
-    exact_weights = np.array([scorer.scores[key] for key in keys])
-    exact_weights = np.exp(exact_weights - exact_weights.max())
-    exact_weights /= exact_weights.sum()
-    diag = {
-        "mcmc_iterations": n_iter, "mcmc_burn_in": burn_in, "mcmc_chains": chains,
-        "mcmc_acceptance_rate": acc_total / (chains * (n_iter + burn_in)),
-        "mcmc_distinct_graphs": len(keys),
-        "mcmc_chain_means": chain_means.tolist(),
-        "mcmc_se_mean": float(np.std(chain_means, ddof=1) / math.sqrt(chains))
-        if chains > 1 else float("nan"),
-        # total visit frequency vs. exact renormalised weight over the visited set: a large
-        # gap means the chains have not settled on the graph posterior
-        "mcmc_weight_discrepancy": float(0.5 * np.abs(freq - exact_weights).sum()),
-    }
-    return GridPosterior(int(round(table.n)), m.astype(np.int64), prob, tuple(graphs), freq,
-                         mean_n, table.delta, "mcmc", diag)
+def _weights(values: np.ndarray) -> np.ndarray:
+    w = _exp(values - np.max(values))
+    return np.asarray(w / w.sum())
 
 
-def _random_start(k: int, rng: np.random.Generator) -> tuple[tuple[int, ...], int]:
-    """A random decomposable graph: toggle random pairs, keeping only chordal results."""
-    adj = [0] * k
-    pairs = [(u, v) for u in range(k) for v in range(u + 1, k)]
-    kept = 0
-    for idx in rng.permutation(len(pairs)):
-        if rng.random() < 0.5:
-            continue
-        u, v = pairs[int(idx)]
-        adj[u] |= 1 << v
-        adj[v] |= 1 << u
-        if is_decomposable(adj):
-            kept += 1
-        else:
-            adj[u] &= ~(1 << v)
-            adj[v] &= ~(1 << u)
-    return tuple(adj), kept
+def _to_integer_grid(mass: np.ndarray, points: np.ndarray, log_w: np.ndarray,
+                     upto: int) -> np.ndarray:
+    """Per-integer probabilities on ``0..upto`` from block masses on a thinned grid.
+
+    The density (block mass / block length) is interpolated log-linearly between block
+    midpoints; on the dense part of the grid (blocks of length 1) this is the identity.
+    """
+    dens = mass / np.exp(log_w)
+    keep = points <= upto + 0.5
+    x = points[keep]
+    with np.errstate(divide="ignore"):
+        logd = np.log(dens[keep])
+    ints = np.arange(upto + 1, dtype=float)
+    finite = np.isfinite(logd)
+    if finite.sum() < 2:
+        out = np.interp(ints, x, dens[keep])
+    else:
+        out = _exp(np.interp(ints, x[finite], logd[finite]) - np.max(logd[finite]))
+    return out / out.sum()
 
 
 def bma_posterior_mcmc(
@@ -726,48 +727,133 @@ def bma_posterior_mcmc(
     grid_max: int | None = None,
     prior_n: str | LogPriorN | npt.ArrayLike | None = None,
     log_prior_graph: Callable[[DecomposableGraph], float] | None = None,
-    n_iter: int = 5000,
+    n_iter: int = 10_000,
     burn_in: int = 1000,
-    chains: int = 2,
+    chains: int = 4,
     random_state: int | np.random.Generator | None = None,
 ) -> GridPosterior:
     """Posterior of ``N`` by Metropolis-Hastings over decomposable graphs (any ``k >= 3``).
 
-    Single-edge add/remove proposals, rejected when the result is not decomposable
-    (Giudici & Green 1999), with the grid of ``N`` summed exactly for each graph; the
-    posterior of ``N`` is the visit-weighted average of the exact per-graph posteriors
-    (Rao-Blackwellisation).  Arguments as :func:`bma_posterior`, plus the chain settings.
-    The automatic grid doubles ``M`` (from ``max(5n, 1000)`` up to ``max(40n, 1e5)``) and
-    reruns the chains until the top 10% of the grid holds less than 1e-6 of the mass.
+    Method
+    ------
+    Each chain proposes toggling one uniformly chosen pair of lists; a proposal that is not
+    decomposable is rejected, otherwise it is accepted with the ratio of the graphs'
+    evidences ``p(G) sum_N p(N) p(data, N | G)``
+    (:func:`~uncounted.estimate.graphs.metropolis_graphs`; Giudici & Green 1999; Madigan &
+    York 1997's MC^3).  Chain 1 starts from the independence graph, chain 2 from the
+    saturated graph, the others from random decomposable graphs.  ``N`` is summed out
+    exactly for every graph, so the chains move in graph space only, and the posterior of
+    ``N`` is Rao-Blackwellised: the average over post-warm-up iterations of the exact
+    ``p(N | G_t, data)``.  The spread of the per-chain posterior means is the Monte Carlo
+    error guide (``mcmc_se_mean``); chains stuck in different modes of graph space show up
+    there (the estimator warns).
+
+    Grid
+    ----
+    With an explicit grid (``nmissing`` or ``grid_max``) everything is computed on it
+    exactly.  Otherwise the graphs are scored on a thinned grid up to the cap
+    ``max(40n, 1e5)`` (every integer up to 2000, then blocks of ~0.2% of ``n_0`` evaluated
+    at their midpoint: relative error ~1e-6), the reported bound ``M`` is the first of
+    ``max(5n, 1000) * 2^j`` whose top 10% holds less than 1e-6 of the posterior mass (the
+    rule of :func:`bma_posterior`; graph weights are importance-reweighted from the cap
+    to ``M``), and the posterior is mapped to the integers ``0..M`` by log-linear
+    interpolation of the density between block midpoints.
 
     Returns
     -------
     GridPosterior
-        ``method == "mcmc"``; ``graph_prob`` are visit frequencies; ``diagnostics`` holds the
-        acceptance rate, number of distinct graphs, per-chain posterior means of ``N`` and
-        their standard error ``mcmc_se_mean``.
+        ``method == "mcmc"``; ``graph_prob`` are visit frequencies (reweighted to the grid
+        ``0..M``), ``graph_visits`` the raw frequencies; ``diagnostics`` holds the
+        acceptance rate, number of distinct graphs visited, each chain's posterior mean of
+        ``N``, their standard error, and ``mcmc_visit_discrepancy``: total variation
+        between visit frequencies and the exact weights renormalised over the visited
+        graphs (near 0 when the chains have settled).
     """
     table = _table_from(data, delta)
     for name, val, low in (("n_iter", n_iter, 1), ("burn_in", burn_in, 0), ("chains", chains, 1)):
         if not isinstance(val, int | np.integer) or isinstance(val, bool) or val < low:
             raise InputError(f"The {name!r} parameter must be an int >= {low}. Got {val!r}.")
     rng = np.random.default_rng(random_state)
-    if nmissing is not None or grid_max is not None:
-        m = _check_grid(nmissing if nmissing is not None else np.arange(int(grid_max or 0) + 1))
-        return _mcmc_on_grid(table, m, _resolve_prior(prior_n, table.n + m), log_prior_graph,
-                             n_iter, burn_in, chains, rng)
-    if not (prior_n is None or isinstance(prior_n, str) or callable(prior_n)):
-        raise InputError("An array prior on N needs an explicit grid (nmissing or grid_max).")
     n_obs = int(round(table.n))
-    cap = auto_grid_max(n_obs)
-    hi = min(auto_grid_start(n_obs), cap)
-    while True:
-        m = np.arange(0, hi + 1, dtype=float)
-        post = _mcmc_on_grid(table, m, _resolve_prior(prior_n, table.n + m), log_prior_graph,
-                             n_iter, burn_in, chains, rng)
-        if post.grid_converged or hi >= cap:
-            return post
-        hi = min(2 * hi, cap)
+    k = table.k
+    explicit = nmissing is not None or grid_max is not None
+    if explicit:
+        points = _check_grid(
+            nmissing if nmissing is not None else np.arange(int(grid_max or 0) + 1))
+        log_w = np.zeros(points.size)
+        bounds = [int(points[-1])]
+        index = {bounds[0]: points.size - 1}
+    else:
+        if not (prior_n is None or isinstance(prior_n, str) or callable(prior_n)):
+            raise InputError("An array prior on N needs an explicit grid (nmissing or grid_max).")
+        cap = auto_grid_max(n_obs)
+        bounds = []
+        b = min(auto_grid_start(n_obs), cap)
+        while True:
+            bounds.append(b)
+            if b >= cap:
+                break
+            b = min(2 * b, cap)
+        points, log_w, index = _search_grid(bounds, dense=2000)
+    scorer = _GraphScorer(table, points, log_w, _resolve_prior(prior_n, table.n + points),
+                          log_prior_graph, index)
+    full = (1 << k) - 1
+    starts: list[tuple[int, ...]] = [tuple([0] * k), tuple(full & ~(1 << v) for v in range(k))]
+    runs = []
+    for c in range(chains):
+        start = starts[c] if c < len(starts) else random_decomposable_graph(k, rng)
+        runs.append(metropolis_graphs(scorer.score, start, n_iter, burn_in, rng))
+    per_chain = [scorer.mixture(r.visits) for r in runs]
+    mix = np.sum(per_chain, axis=0)
+    # the grid bound: first candidate whose top 10% is light
+    chosen = bounds[-1]
+    if not explicit:
+        cmass = np.cumsum(mix)
+        for b in bounds:
+            head = cmass[index[int(math.floor(0.9 * b))]]
+            whole = cmass[index[b]]
+            if whole > 0 and 1.0 - head / whole < TAIL_TOLERANCE:
+                chosen = b
+                break
+    j = scorer.prefix_bounds.index(chosen)
+    keys = sorted(set().union(*(r.visits for r in runs)))
+    visits = np.array([sum(r.visits.get(key, 0) for r in runs) for key in keys], dtype=float)
+    visits /= visits.sum()
+    scores = np.array([scorer.scores[key] for key in keys])
+    trunc = np.array([scorer.prefix[key][j] for key in keys])
+    # importance reweighting of the graph frequencies from the cap grid to 0..chosen
+    with np.errstate(invalid="ignore"):
+        ratio = np.nan_to_num(_exp(np.minimum(trunc - scores, 0.0)), nan=0.0)
+    w = visits * ratio
+    w = w / w.sum()
+    if explicit:
+        m = points
+        prob = mix / mix.sum()
+        chain_probs = [pc / pc.sum() for pc in per_chain]
+    else:
+        m = np.arange(0, chosen + 1, dtype=float)
+        prob = _to_integer_grid(mix, points, log_w, chosen)
+        chain_probs = [_to_integer_grid(pc, points, log_w, chosen) for pc in per_chain]
+    n_total = table.n + m
+    chain_means = [float(np.dot(cp, n_total)) for cp in chain_probs]
+    mean_n = np.empty(len(keys))
+    upto = int(np.searchsorted(points, chosen + 0.5))
+    for i, key in enumerate(keys):
+        lw = scorer.log_weights(scorer.graphs[key])[:upto]
+        pg = _exp(lw - np.max(lw))
+        mean_n[i] = float(np.dot(pg, table.n + points[:upto]) / pg.sum())
+    diag: dict[str, Any] = {
+        "mcmc_iterations": n_iter, "mcmc_burn_in": burn_in, "mcmc_chains": chains,
+        "mcmc_acceptance_rate": sum(r.accepted for r in runs) / sum(r.iterations for r in runs),
+        "mcmc_distinct_graphs": len(keys),
+        "mcmc_chain_means": chain_means,
+        "mcmc_se_mean": float(np.std(chain_means, ddof=1) / math.sqrt(chains))
+        if chains > 1 else float("nan"),
+        "mcmc_visit_discrepancy": float(0.5 * np.abs(visits - _weights(scores)).sum()),
+    }
+    graphs = tuple(scorer.graphs[key] for key in keys)
+    return GridPosterior(n_obs, m.astype(np.int64), prob, graphs, w, mean_n,
+                         table.delta, "mcmc", diag, visits)
 
 
 # ------------------------------------------------------------------------- estimator
@@ -832,9 +918,9 @@ class BMA(Estimator):
         method: str = "auto",
         level: float = 0.95,
         n_draws: int = 10_000,
-        mcmc_iter: int = 5000,
+        mcmc_iter: int = 10_000,
         mcmc_burn_in: int = 1000,
-        mcmc_chains: int = 2,
+        mcmc_chains: int = 4,
         random_state: int | np.random.Generator | None = 0,
     ) -> None:
         self.delta = delta
@@ -874,11 +960,15 @@ class BMA(Estimator):
                 f"{post.grid_max:,}: heavy right tail, N is weakly identified; the mean and the "
                 "upper limit depend on M (the median is more stable). Try more lists, a "
                 "larger grid_max, or an informative prior on N.")
-        if post.method == "mcmc" and post.diagnostics.get("mcmc_weight_discrepancy", 0) > 0.2:
-            messages.append(
-                "MCMC over graphs: visit frequencies disagree with the exact weights of the "
-                f"visited graphs (total variation {post.diagnostics['mcmc_weight_discrepancy']:.2f})"
-                "; run longer chains (mcmc_iter).")
+        if post.method == "mcmc":
+            means = np.asarray(post.diagnostics["mcmc_chain_means"])
+            spread = float(np.ptp(means)) if means.size > 1 else 0.0
+            if spread > MCMC_CHAIN_TOLERANCE * max(post.sd(), 1.0):
+                messages.append(
+                    f"MCMC over graphs: the chains disagree (posterior means of N from "
+                    f"{means.min():,.0f} to {means.max():,.0f}, more than "
+                    f"{MCMC_CHAIN_TOLERANCE:g} posterior sd apart): some chains missed graphs "
+                    "with weight. Run longer or more chains (mcmc_iter, mcmc_chains).")
         for msg in messages:
             warnings.warn(msg, EstimationWarning, stacklevel=3)
         models = post.models_frame(histories.lists)

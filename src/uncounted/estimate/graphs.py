@@ -22,6 +22,9 @@ vertex sets).  This module supplies them:
 * :func:`enumerate_decomposable_graphs` -- every decomposable graph on ``k`` labelled
   vertices (8, 61, 822, 18,154 for k = 3, 4, 5, 6), cached.  The R package dga ships
   these lists for k = 3, 4, 5 (``graphs3/4/5``); here they are generated.
+* :func:`metropolis_graphs` -- a Metropolis chain over decomposable graphs with single-edge
+  add/remove moves checked for decomposability (Giudici & Green 1999), for more lists
+  than can be enumerated.
 
 Graphs are held as adjacency bitmasks: ``adj[v]`` has bit ``u`` set when ``u -- v``.
 Vertex sets (cliques, separators) are bitmasks too, so a marginal table is named by one
@@ -33,18 +36,23 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from uncounted.exceptions import InputError
 
 __all__ = [
     "DecomposableGraph",
+    "GraphChain",
     "cliques_and_separators",
     "edges_to_adjacency",
     "enumerate_decomposable_graphs",
     "is_decomposable",
     "mcs_order",
+    "metropolis_graphs",
+    "random_decomposable_graph",
 ]
 
 logger = logging.getLogger(__name__)
@@ -265,3 +273,105 @@ def enumerate_decomposable_graphs(k: int) -> tuple[DecomposableGraph, ...]:
     graphs = tuple(DecomposableGraph.from_adjacency(a) for _, _, a in found)
     logger.debug("enumerated %d decomposable graphs on %d vertices", len(graphs), k)
     return graphs
+
+
+# ------------------------------------------------------------------------- MCMC moves
+@dataclass
+class GraphChain:
+    """Output of :func:`metropolis_graphs`.
+
+    Attributes
+    ----------
+    visits : dict
+        Adjacency tuple -> number of post-warm-up iterations spent there.
+    seen : set
+        Every decomposable graph scored by the chain (warm-up and rejected proposals too).
+    accepted : int
+        Accepted moves.
+    iterations : int
+        Total iterations run (warm-up included).
+    last : tuple of int
+        Final state (to continue the chain).
+    """
+
+    visits: dict[tuple[int, ...], int]
+    seen: set[tuple[int, ...]]
+    accepted: int
+    iterations: int
+    last: tuple[int, ...]
+
+
+def metropolis_graphs(
+    log_score: Callable[[tuple[int, ...]], float],
+    start: Sequence[int],
+    n_iter: int,
+    burn_in: int,
+    rng: np.random.Generator,
+) -> GraphChain:
+    """Metropolis sampler over decomposable graphs with single-edge add/remove moves.
+
+    Each iteration picks one of the ``k(k-1)/2`` pairs uniformly and proposes toggling that
+    edge.  The proposal is symmetric, so a proposal that leaves the space of decomposable
+    graphs is simply rejected and a decomposable one is accepted with probability
+    ``min(1, exp(log_score(new) - log_score(current)))`` (Giudici & Green 1999, whose
+    add/delete moves are checked for decomposability; Madigan & York 1997, MC^3).
+
+    Parameters
+    ----------
+    log_score : callable
+        Unnormalised log posterior of a graph given its adjacency tuple (should cache).
+    start : sequence of int
+        Adjacency bitmasks of a decomposable starting graph.
+    n_iter, burn_in : int
+        Iterations kept and discarded.
+    rng : numpy.random.Generator
+        Source of randomness.
+    """
+    k = len(start)
+    pairs = _all_pairs(k)
+    adj = [int(a) for a in start]
+    if not is_decomposable(adj):
+        raise InputError("The starting graph of the chain must be decomposable.")
+    cur_key = tuple(adj)
+    cur = log_score(cur_key)
+    seen = {cur_key}
+    visits: dict[tuple[int, ...], int] = {}
+    accepted = 0
+    total = n_iter + burn_in
+    choices = rng.integers(0, len(pairs), size=total)
+    log_u = np.log(rng.random(total))
+    for it in range(total):
+        u, v = pairs[int(choices[it])]
+        prop = list(adj)
+        prop[u] ^= 1 << v
+        prop[v] ^= 1 << u
+        if is_decomposable(prop):
+            key = tuple(prop)
+            new = log_score(key)
+            seen.add(key)
+            if new - cur >= log_u[it]:
+                adj, cur_key, cur = prop, key, new
+                accepted += 1
+        if it >= burn_in:
+            visits[cur_key] = visits.get(cur_key, 0) + 1
+    return GraphChain(visits, seen, accepted, total, cur_key)
+
+
+def random_decomposable_graph(k: int, rng: np.random.Generator) -> tuple[int, ...]:
+    """A random decomposable graph (a starting point for extra chains).
+
+    Pairs are visited in random order and each is added with probability 1/2 when the
+    graph stays decomposable.
+    """
+    adj = [0] * k
+    pairs = _all_pairs(k)
+    for idx in rng.permutation(len(pairs)):
+        if rng.random() < 0.5:
+            continue
+        u, v = pairs[int(idx)]
+        adj[u] |= 1 << v
+        adj[v] |= 1 << u
+        if not is_decomposable(adj):
+            adj[u] &= ~(1 << v)
+            adj[v] &= ~(1 << u)
+    return tuple(adj)
