@@ -384,6 +384,12 @@ class ClosedPopulation(Estimator):
 
         name, table = self._choose(histories)
         cf = fit_closed_model(histories, name, neg=self.neg)
+        if not cf.abundance >= histories.n_observed:
+            raise NotEstimableError(
+                f"{cf.spec.name} gives N = {cf.abundance:,.1f}, below the {histories.n_observed:,} "
+                "people observed: the model does not fit this table (Rcapture flags it with "
+                "infoFit). Use another model."
+            )
         msgs = [f"{cf.spec.name}: {w}" for w in cf.fit.warnings]
         n = histories.n_observed
         diag: dict[str, Any] = {
