@@ -276,3 +276,12 @@ def test_summary(case):
     assert (s["records"] == [len(case.lists[n]) for n in LIST_NAMES]).all()
     assert (s["records"] == s["people"] + s["duplicates"]).all()
     assert s["coverage"].between(0.05, 0.6).all()
+
+
+def test_histories_by_stratum(case):
+    by = case.histories(by="event_type")
+    assert set(by) == {"killed", "wounded", "died_of_wounds"}
+    assert "morgue" not in by["wounded"].columns and "xray" not in by["killed"].columns
+    assert set(by["died_of_wounds"].columns) == {*LIST_NAMES, "count"}
+    total = sum(int(t["count"].sum()) for t in by.values())
+    assert total == int(case.histories()["count"].sum())

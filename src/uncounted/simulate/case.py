@@ -94,21 +94,27 @@ class GomelCase:
     monitor_format: str = "parquet"
     id_columns: dict[str, str] = field(default_factory=dict)
 
-    def histories(self, *, include_duplicates: bool = False) -> pd.DataFrame:
+    def histories(self, by: str | None = None) -> pd.DataFrame | dict[Any, pd.DataFrame]:
         """Capture-history table under perfect linkage: one 0/1 column per list plus ``count``.
+
+        A person recorded twice by one list is still a ``1``.  This is the table an estimator
+        would see if linkage made no mistakes, so comparing estimates from it and from the
+        linked records separates estimation error from linkage error.
 
         Parameters
         ----------
-        include_duplicates : bool
-            Ignored for the histories themselves (a person seen twice by one list is still a
-            ``1``); kept for symmetry with linkage outputs.
+        by : str, optional
+            A column of :attr:`people` (e.g. ``"event_type"``): one table per stratum, keyed by
+            its value, without the lists that record nobody in that stratum (the morgue for
+            the wounded, the X-ray register for the killed).
         """
-        del include_duplicates
-        cols = list(LIST_NAMES)
-        h = self.captured[cols].astype(int)
-        h = h[h.sum(axis=1) > 0]
-        out = h.value_counts().rename("count").reset_index()
-        return out.sort_values(cols, ascending=False, ignore_index=True)
+        if by is not None:
+            out: dict[Any, pd.DataFrame] = {}
+            for value, idx in self.people.groupby(by).groups.items():
+                cap = self.captured.loc[idx, list(LIST_NAMES)]
+                out[value] = _histories(cap[[c for c in LIST_NAMES if cap[c].any()]])
+            return out
+        return _histories(self.captured[list(LIST_NAMES)])
 
     def summary(self) -> pd.DataFrame:
         """One row per list: records, distinct people, within-list duplicates, coverage.
@@ -239,6 +245,14 @@ class GomelCase:
 
 #: Wounded carried per medical bus (for turning the true arrivals into a bus count).
 _PER_BUS = 8
+
+
+def _histories(cap: pd.DataFrame) -> pd.DataFrame:
+    cols = list(cap.columns)
+    h = cap.astype(int)
+    h = h[h.sum(axis=1) > 0]
+    out = h.value_counts().rename("count").reset_index()
+    return out.sort_values(cols, ascending=False, ignore_index=True)
 
 
 def _incidents(people: pd.DataFrame, rng: np.random.Generator) -> list[dict[str, Any]]:
