@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special
+from numba import njit
+from scipy import special, stats
 
 from uncounted.estimate import _lcmcr_kernel as kernel
 from uncounted.estimate.histories import CaptureHistories
@@ -209,3 +210,61 @@ def test_mixing_chains_are_not_flagged() -> None:
     d, flags = est._diagnostics(draws, np.full_like(draws, 2), np.ones(draws.shape), 0, 500)
     assert flags == {}
     assert d["rhat"] < 1.01
+
+
+@njit
+def _binomial_draws(n: int, p: float, size: int, seed: int) -> np.ndarray:
+    np.random.seed(seed)
+    out = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        out[i] = kernel._binomial(n, p)
+    return out
+
+
+@njit
+def _log_gamma_draws(shape: float, size: int, seed: int) -> np.ndarray:
+    np.random.seed(seed)
+    out = np.empty(size)
+    for i in range(size):
+        out[i] = kernel._log_gamma(shape)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("n", "p"),
+    [(5000, 0.3), (300, 0.05), (40, 0.7), (12, 0.02), (1000, 0.999), (25, 0.5)],
+)
+def test_kernel_binomial_matches_pmf(n: int, p: float) -> None:
+    """The kernel's own binomial sampler (inversion / BTRS): chi-square goodness of fit."""
+    x = _binomial_draws(n, p, 100_000, SEED)
+    lo, hi = stats.binom.ppf([1e-4, 1 - 1e-4], n, p).astype(int)
+    edges = np.arange(lo, hi + 2)
+    observed = np.array([np.sum(x < lo)] + [np.sum(x == k) for k in edges[:-1]]
+                        + [np.sum(x > hi)])
+    probs = np.concatenate([[stats.binom.cdf(lo - 1, n, p)], stats.binom.pmf(edges[:-1], n, p),
+                            [stats.binom.sf(hi, n, p)]])
+    keep = probs * x.size >= 5
+    obs = np.append(observed[keep], observed[~keep].sum())
+    exp = np.append(probs[keep], probs[~keep].sum()) * x.size
+    chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
+    assert stats.chi2.sf(chi2, obs.size - 1) > 1e-4
+
+
+@pytest.mark.parametrize("shape", [0.01, 0.3, 1.0, 2.5, 50.0, 5000.0])
+def test_kernel_gamma_matches_cdf(shape: float) -> None:
+    """Marsaglia-Tsang gamma (with the U^(1/a) boost below 1), drawn on the log scale:
+    Kolmogorov-Smirnov test of log G against P(G <= e^t).
+
+    For tiny shapes G itself underflows (log G reaches -1000), hence the log scale; below
+    t = -50 the cdf is x^a / Gamma(a + 1) to double precision."""
+    logs = _log_gamma_draws(shape, 50_000, SEED)
+    assert np.all(np.isfinite(logs))
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        small = t < -50
+        out = np.empty_like(t)
+        out[small] = np.exp(shape * t[small] - special.gammaln(shape + 1.0))
+        out[~small] = stats.gamma.cdf(np.exp(t[~small]), shape)
+        return out
+
+    assert stats.kstest(logs, cdf).pvalue > 1e-4

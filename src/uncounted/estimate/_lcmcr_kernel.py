@@ -130,6 +130,22 @@ def _binomial_inversion(n: int, p: float) -> int:
     return x
 
 
+#: log(k!) for k < 16; Stirling's series above (error < 1e-13 there).
+_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(16)])
+
+
+@njit(cache=True, nogil=True)
+def _log_factorial(k: float) -> float:
+    """``log(k!)`` for integer-valued ``k >= 0``: table below 16, else Stirling's series."""
+    if k < 16.0:
+        return _LOG_FACTORIAL[int(k)]
+    x = k + 1.0
+    r = 1.0 / x
+    r2 = r * r
+    return ((x - 0.5) * math.log(x) - x + 0.9189385332046728
+            + r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 / 1260.0)))
+
+
 @njit(cache=True, nogil=True)
 def _binomial_btrs(n: int, p: float) -> int:
     """Binomial(n, p) for ``n p >= 10``, ``p <= 1/2``: transformed rejection with squeeze.
@@ -146,7 +162,7 @@ def _binomial_btrs(n: int, p: float) -> int:
     alpha = (2.83 + 5.1 / b) * spq
     lpq = math.log(p / q)
     m = math.floor((n + 1) * p)
-    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    h = _log_factorial(m) + _log_factorial(n - m)
     while True:
         u = np.random.random() - 0.5
         v = np.random.random()
@@ -159,7 +175,7 @@ def _binomial_btrs(n: int, p: float) -> int:
         if us >= 0.07 and v <= v_r:
             return int(k)
         lv = math.log(v * alpha / (a / (us * us) + b))
-        if lv <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * lpq:
+        if lv <= h - _log_factorial(k) - _log_factorial(n - k) + (k - m) * lpq:
             return int(k)
 
 
@@ -395,7 +411,9 @@ def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
     drawn afresh from its full conditional (step 5), which makes the pair of steps an exact
     collapsed update.  Pairs are visited from the back, so a large class can move forward
     by several places in one sweep.  Swapping two empty classes is a no-op in distribution
-    and is skipped; with one empty class the ratio has a closed form.
+    and is skipped.  For ``j + 1 < K`` the ratio reduces to
+    ``(alpha + m_{j+1} + t) / (alpha + m_j + t)`` with ``t = sum_{h > j+1} m_h``: moving the
+    larger class forward is always accepted.
     """
     K, J = lam.shape
     tail = 0  # sum of m_h for h > j + 1
@@ -408,14 +426,10 @@ def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
         if j + 1 == K - 1:
             # only the factor k = K-2 involves the pair (the last class has no factor)
             log_r = _log_sb_term(b, a, alpha) - _log_sb_term(a, b, alpha)
-        elif a == 0:
-            # empty class in front: B(1, alpha + b + t) -> B(1, alpha + t)
-            log_r = math.log((alpha + b + t) / (alpha + t))
-        elif b == 0:
-            log_r = math.log((alpha + t) / (alpha + a + t))
         else:
-            log_r = (_log_sb_term(b, a + t, alpha) + _log_sb_term(a, t, alpha)
-                     - _log_sb_term(a, b + t, alpha) - _log_sb_term(b, t, alpha))
+            # the two factors k = j, j+1 before and after the swap reduce, through
+            # Gamma(x + 1) = x Gamma(x), to (alpha + b + t) / (alpha + a + t)
+            log_r = math.log((alpha + b + t) / (alpha + a + t))
         if log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r:
             m[j] = b
             m[j + 1] = a
