@@ -11,12 +11,12 @@ from uncounted.link import LinkSettings, link_records
 
 @pytest.fixture(scope="session")
 def toy() -> pd.DataFrame:
-    return toy_records(n_people=400, n_sources=4, seed=7)
+    return toy_records(n_people=250, n_sources=4, seed=7)
 
 
 @pytest.fixture(scope="session")
 def fast_settings() -> LinkSettings:
-    return LinkSettings(u_max_pairs=2e5)
+    return LinkSettings(u_max_pairs=1e5, max_iterations=8)
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,7 @@ def test_failed_save_leaves_previous_run_current(store: Store, toy_result) -> No
 
 
 def test_link_store_is_incremental(store: Store, fast_settings) -> None:
-    recs = toy_records(n_people=200, n_sources=3, seed=3)
+    recs = toy_records(n_people=120, n_sources=3, seed=3)
     first = recs[recs["source"] != "S2"]
     _insert_records(store, first)
     o1 = link_store(store, settings=fast_settings, name_keys=name_keys_standin, actor="a")

@@ -101,7 +101,7 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
 
     t2 = time.perf_counter()
     step("predict", 0.5)
-    pairs = _model.predict(trained, settings)
+    pairs = _model.predict(trained, settings, n_records=len(table))
     timings["predict"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -137,20 +137,22 @@ def _raw_keys(records: Any) -> pd.DataFrame:
     def low(col: str) -> pd.Series:
         if col not in df.columns:
             return pd.Series([None] * len(df), index=df.index, dtype=object)
-        return df[col].map(lambda v: v.strip().lower() if isinstance(v, str) and v.strip() else None)
+        v = df[col].astype(object).map(
+            lambda v: v.strip().lower() if isinstance(v, str) and v.strip() else None)
+        return v.astype(object).where(v.notna(), None)
 
     fam, giv, pat = low("family_name"), low("given_name"), low("patronymic")
     raw = low("name_raw")
-    parts = raw.map(lambda v: v.replace(",", " ").split() if v else [])
+    parts = raw.map(lambda v: v.replace(",", " ").split() if isinstance(v, str) else [])
     # when a source gives only the full name, take its first word as family name, second as given
     fam = fam.where(fam.notna(), parts.map(lambda p: p[0] if p else None))
     giv = giv.where(giv.notna(), parts.map(lambda p: p[1] if len(p) > 1 else None))
     df["family_key"] = fam
     df["family_phonetic"] = fam
     df["given_key"] = giv
-    df["given_aliases"] = giv.map(lambda v: [v] if v else None)
+    df["given_aliases"] = giv.map(lambda v: [v] if isinstance(v, str) else None)
     df["patronymic_key"] = pat
-    df["initials"] = giv.map(lambda v: v[0] if v else None)
+    df["initials"] = giv.map(lambda v: v[0] if isinstance(v, str) else None)
     df["sex_inferred"] = None
     df["name_order_ok"] = True
     return df

@@ -15,11 +15,14 @@ Only this module (and the rest of :mod:`uncounted.link`) imports Splink.
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import LinkageError
@@ -80,6 +83,7 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         given_levels.append(cll.ArrayIntersectLevel("given_aliases", 1))
     given_levels += [
         cll.JaroWinklerLevel("given_key", 0.9),
+        cll.CustomLevel("initials_l = initials_r", label_for_charts="same initials"),
         cll.CustomLevel("given_init_l = given_init_r", label_for_charts="same given initial"),
         cll.ElseLevel(),
     ]
@@ -112,6 +116,8 @@ def _comparisons(keyed: bool = True) -> list[Any]:
                         label_for_charts="same (estimated) year of birth"),
         cll.CustomLevel("abs(birth_year_est_l - birth_year_est_r) <= 1",
                         label_for_charts="year of birth within 1 (age vs year)"),
+        cll.CustomLevel("abs(birth_year_est_l - birth_year_est_r) <= 3",
+                        label_for_charts="year of birth within 3 (rounded ages)"),
         cll.ElseLevel(),
     ], output_column_name="birth",
         comparison_description="date of birth, partial date of birth or age at the event")
@@ -142,12 +148,16 @@ def _comparisons(keyed: bool = True) -> list[Any]:
     place = cl.CustomComparison([
         cll.NullLevel("place_key"),
         cll.ExactMatchLevel("place_key").configure(tf_adjustment_column="place_key"),
+        cll.JaroWinklerLevel("place_key", 0.85),
         cll.ElseLevel(),
     ], output_column_name="place")
 
+    # a region may be written as its centre ("Khabarovsk") or in full ("Khabarovskii krai")
     region = cl.CustomComparison([
         cll.NullLevel("region_key"),
         cll.ExactMatchLevel("region_key").configure(tf_adjustment_column="region_key"),
+        cll.CustomLevel("substr(region_key_l, 1, 5) = substr(region_key_r, 1, 5)",
+                        label_for_charts="region keys share 5 first letters"),
         cll.ElseLevel(),
     ], output_column_name="region")
 
@@ -178,13 +188,19 @@ def blocking_rules(keyed: bool = True) -> list[Any]:
 
 
 def training_rules() -> list[Any]:
-    """EM blocking rules; each leaves the comparisons it does not use to be estimated."""
+    """EM blocking rules; each leaves the comparisons it does not use to be estimated.
+
+    Splink averages a level's m over the sessions that estimate it, so each session should
+    draw its pairs from all lists: a session blocked on the full date of birth, for instance,
+    would see only the lists that record one and teach the event comparison their habits.
+    """
     from splink import block_on
 
     return [
         block_on("family_key", "given_key"),
         block_on("birth_year_est", "event_start"),
-        block_on("birth_y", "birth_m", "birth_d"),
+        # records with initials only, or a surname only, meet others mostly here
+        block_on("family_key", "event_start"),
     ]
 
 
@@ -221,17 +237,56 @@ def make_db_api(engine: str, spark_session: Any = None) -> Any:
         spark = spark_session or get_spark_session()
         from splink.internals.spark.database_api import SparkAPI
 
-        return SparkAPI(spark_session=spark, break_lineage_method="parquet",
+        # local mode: keep intermediate tables in memory rather than writing Parquet
+        return SparkAPI(spark_session=spark, break_lineage_method="persist",
                         num_partitions_on_repartition=4)
     raise LinkageError(f"The 'engine' parameter must be 'duckdb' or 'spark'. Got {engine!r}.")
 
 
 def _register(db_api: Any, table: pd.DataFrame, engine: str) -> Any:
+    name = f"uncounted_records_{uuid.uuid4().hex[:8]}"  # the Spark session outlives a run
     if engine == "spark":
         from uncounted.link.spark import to_spark_frame
 
-        return db_api.register(to_spark_frame(db_api.spark, table), table_name="uncounted_records")
-    return db_api.register(table, table_name="uncounted_records")
+        return db_api.register(to_spark_frame(db_api.spark, table), table_name=name)
+    return db_api.register(table, table_name=name)
+
+
+def transfer_parameters(model_json: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """Copy trained parameters (prior, m and u per level) from a stored model into ``target``.
+
+    Why not load the stored JSON as it is: its SQL is written in the dialect it was trained in
+    (DuckDB quotes identifiers with ``"``, Spark reads ``"x"`` as a string literal), so a model
+    trained on DuckDB must be rebuilt for Spark from the code's comparisons.  The structure
+    must be the same (same comparisons, same number of levels); otherwise the stored model
+    belongs to another version of this code and cannot be reused.
+
+    Raises
+    ------
+    LinkageError
+        When the structures differ.
+    """
+    out = dict(target)
+    out["probability_two_random_records_match"] = model_json["probability_two_random_records_match"]
+    src = {c["output_column_name"]: c for c in model_json.get("comparisons", [])}
+    comps = []
+    for comp in target["comparisons"]:
+        name = comp["output_column_name"]
+        old = src.get(name)
+        if old is None or len(old["comparison_levels"]) != len(comp["comparison_levels"]):
+            raise LinkageError(
+                f"the stored model does not match this version's comparison {name!r}; "
+                "train afresh (`uncounted link --retrain`)")
+        levels = []
+        for new_l, old_l in zip(comp["comparison_levels"], old["comparison_levels"], strict=True):
+            lv = dict(new_l)
+            for k in ("m_probability", "u_probability"):
+                if k in old_l:
+                    lv[k] = old_l[k]
+            levels.append(lv)
+        comps.append({**comp, "comparison_levels": levels})
+    out["comparisons"] = comps
+    return out
 
 
 @dataclass
@@ -259,7 +314,10 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     db_api = make_db_api(engine, spark_session)
     sdf = _register(db_api, table, engine)
     if model_json is not None:
-        linker = Linker(sdf, dict(model_json), log_level=None)
+        target = settings_creator(keyed, max_iterations=settings.max_iterations)
+        dialect = "spark" if engine == "spark" else "duckdb"
+        linker = Linker(sdf, transfer_parameters(model_json, target.create_settings_dict(dialect)),
+                        log_level=None)
         return TrainedModel(linker, model_json, True, engine)
 
     linker = Linker(sdf, settings_creator(keyed, max_iterations=settings.max_iterations),
@@ -287,8 +345,13 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
             snapshot = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=settings.em_max_pairs)
+                    rule, max_pairs=settings.em_max_pairs,
+                    populate_probability_two_random_records_match_from_trained_values=(i == 0))
                 done += 1
+                # smooth between sessions: a zero m from one session would otherwise zero the
+                # posteriors, and then the m's, of the next
+                linker = Linker(sdf, smooth_m_probabilities(linker.misc.save_model_to_json(),
+                                                            settings.m_floor), log_level=None)
             except ValueError as exc:
                 # Splink refuses an m probability that underflows to 0 (a level whose pairs
                 # all look like non-matches) after it has already changed some parameters, so
@@ -303,23 +366,93 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
         raise
     except Exception as exc:
         raise LinkageError(f"training failed at step {step!r}: {exc}") from exc
-    model = linker.misc.save_model_to_json()
+    model = smooth_m_probabilities(linker.misc.save_model_to_json(), settings.m_floor)
+    target = settings_creator(keyed, max_iterations=settings.max_iterations)
+    dialect = "spark" if engine == "spark" else "duckdb"
+    linker = Linker(sdf, transfer_parameters(model, target.create_settings_dict(dialect)),
+                    log_level=None)
     return TrainedModel(linker, model, False, engine)
 
 
-def predict(model: TrainedModel, settings: LinkSettings) -> pd.DataFrame:
+def smooth_m_probabilities(model_json: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Raise every trained m (and u) probability to at least ``floor``, then renormalise.
+
+    Why: EM gives m = 0 to a level never seen among the pairs it believes are matches (e.g.
+    "sex differs" when no training match happened to differ), and log2(0/u) is an infinite
+    penalty: one wrong sex code would veto a pair whatever the names and dates say.  Additive
+    smoothing of the level probabilities (the usual remedy for zero cell counts, as in
+    Laplace's rule of succession) keeps such levels strongly negative but finite.
+    """
+    out = json.loads(json.dumps(model_json))
+    for comp in out.get("comparisons", []):
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        for key in ("m_probability", "u_probability"):
+            vals = [lv.get(key) for lv in levels]
+            if any(v is None for v in vals):
+                # an untrained level (never observed): give it the floor too
+                vals = [floor if v is None else v for v in vals]
+            raised = [max(float(v), floor) for v in vals]
+            total = sum(raised)
+            for lv, v in zip(levels, raised, strict=True):
+                lv[key] = v / total
+    return out
+
+
+def refine_prior(match_weight: np.ndarray, prior: float, n_records: int,
+                 max_iter: int = 200, tol: float = 1e-10) -> tuple[float, np.ndarray]:
+    """Re-estimate the prior match probability by EM over all record pairs, m and u fixed.
+
+    Why: Splink's estimates of the prior (from a deterministic rule with an assumed recall, or
+    backed out of one EM session) are off by a factor of several on lists where many fields
+    are missing, and the prior shifts every match weight.  With m and u fixed, the EM update
+    of the prior is the mean posterior match probability over *all* n(n-1)/2 pairs (Winkler
+    1988); pairs never blocked together, or scored far below the floor, have posterior ~0 and
+    only count in the denominator.
+
+    Returns the prior and the match weights under it.
+    """
+    n_pairs = n_records * (n_records - 1) / 2
+    if n_pairs <= 0 or len(match_weight) == 0:
+        return prior, match_weight
+    bf = match_weight - np.log2(prior / (1 - prior))
+    lam = prior
+    for _ in range(max_iter):
+        post = 1.0 / (1.0 + np.exp2(-(bf + np.log2(lam / (1 - lam)))))
+        new = float(min(max(post.sum() / n_pairs, 1e-12), 0.5))
+        if abs(new - lam) <= tol * max(lam, 1e-12):
+            lam = new
+            break
+        lam = new
+    return lam, bf + np.log2(lam / (1 - lam))
+
+
+def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | None = None) -> pd.DataFrame:
     """Score the blocked pairs; keep those at or above ``settings.floor``.
+
+    When the model was just trained (not reused) and ``n_records`` is given, the prior is
+    re-estimated first (:func:`refine_prior`), on pairs scored down to a hundredth of the floor,
+    and stored in ``model.model_json``.
 
     Returns a DataFrame with ``record_uid_l < record_uid_r``, ``match_weight``,
     ``match_probability`` and the partial match weights ``mw_<comparison>`` (and
     ``mw_tf_<comparison>`` for term-frequency adjustments), which explain a score to a reviewer.
     """
+    refine = n_records is not None and not model.reused
+    floor = settings.floor / 100 if refine else settings.floor
     try:
-        df = model.linker.inference.predict(
-            threshold_match_probability=settings.floor, warning_mode="never")
+        df = model.linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         pairs = df.as_pandas_dataframe()
     except Exception as exc:
         raise LinkageError(f"prediction failed: {exc}") from exc
+    if refine:
+        assert n_records is not None
+        old = float(model.model_json["probability_two_random_records_match"])
+        lam, mw = refine_prior(pairs["match_weight"].to_numpy(np.float64), old, n_records)
+        log.info("prior re-estimated by EM over all pairs: %.3g -> %.3g", old, lam)
+        model.model_json["probability_two_random_records_match"] = lam
+        pairs["match_weight"] = mw
+        pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-mw))
+        pairs = pairs[pairs["match_probability"] >= settings.floor]
     keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
         c for c in pairs.columns if c.startswith("mw_")]
     pairs = pairs[keep].rename(columns={"unique_id_l": "record_uid_l", "unique_id_r": "record_uid_r"})

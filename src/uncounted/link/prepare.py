@@ -19,8 +19,9 @@ Derived columns
 ``event_y, event_m, event_d``
     Parts of a day-precision event date (for the day/month-swap level).
 ``unit_key, unit_num, place_key, region_key``
-    Lower-cased, punctuation-free text; ``unit_num`` is the unit's first number, so that
-    "5-я отдельная танковая бригада" and "5 отбр" agree.
+    Lower-cased, punctuation-free text, places and regions also folded across scripts with
+    :func:`uncounted.names.fold_key` ("Гомель", "Homiel" -> ``gomel``); ``unit_num`` is the
+    unit's first number, so that "5-я отдельная танковая бригада" and "5 отбр" agree.
 ``fam_init, given_init``
     First letters of the keys, for blocking.
 """
@@ -70,14 +71,29 @@ _NUM = re.compile(r"\d+")
 _FOLD = str.maketrans({"ё": "е", "є": "е", "і": "и", "ї": "и", "ў": "у", "ґ": "г", "'": "", "’": ""})
 
 
-def _to_key(values: pd.Series) -> pd.Series:
-    """NFKC, lower case, punctuation to space, collapsed spaces; empty -> NULL."""
+def _fold() -> Callable[[str], str]:
+    try:
+        from uncounted.names import fold_key
+    except ImportError:  # pragma: no cover - names is part of the package
+        return lambda s: s
+    return fold_key  # type: ignore[no-any-return]
+
+
+def _to_key(values: pd.Series, script_fold: bool = True) -> pd.Series:
+    """A comparison key for free text (place, region, unit).
+
+    NFKC, lower case, punctuation to space, collapsed spaces, then (``script_fold``) the names
+    step's cross-script fold, so that "Гомель", "Homiel" and "Gomel" agree; empty -> NULL.
+    """
+    fold = _fold() if script_fold else None
 
     def one(v: Any) -> Any:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
         s = unicodedata.normalize("NFKC", str(v)).lower().translate(_FOLD)
         s = _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
+        if fold is not None and s:
+            s = fold(s) or s
         return s or None
 
     uniq = pd.unique(values.astype(object))
@@ -197,8 +213,9 @@ def prepare_records(records: Any,
         lambda v: sorted({str(x) for x in v}) if isinstance(v, list | tuple | np.ndarray) and len(v) else None
     ).astype(object)
     out["fam_init"] = _first_letter(out["family_key"])
+    # the given initial: from the given key, else from the initials ("Иванов А.П." -> "a")
     gi = _first_letter(out["given_key"])
-    out["given_init"] = gi
+    out["given_init"] = gi.where(gi.notna(), _first_letter(out["initials"]))
     sex = _col(recs, "sex").astype(object)
     sex = sex.where(sex.isin(["M", "F"]), None)
     inferred = recs["sex_inferred"].astype(object)
@@ -241,7 +258,7 @@ def prepare_records(records: Any,
     out["dead"] = _col(recs, "event_type").astype(object).isin(list(DEATH_EVENTS))
 
     # -- places and units ---------------------------------------------------------------
-    out["unit_key"] = _to_key(_col(recs, "unit"))
+    out["unit_key"] = _to_key(_col(recs, "unit"), script_fold=False)
     out["unit_num"] = _first_number(_col(recs, "unit"))
     out["place_key"] = _to_key(_col(recs, "place"))
     out["region_key"] = _to_key(_col(recs, "home_region"))

@@ -49,6 +49,9 @@ class LinkSettings:
     death_tolerance_days:
         A record of a person alive (wounded, missing) more than this many days after a record
         of their death conflicts with it.
+    m_floor:
+        Smallest m (and u) probability of a comparison level after training (see
+        :func:`uncounted.link.model.smooth_m_probabilities`).
     dob_conflicts:
         Treat two full dates of birth that differ by more than a day/month swap or one typo as
         a conflict.
@@ -62,8 +65,9 @@ class LinkSettings:
     em_max_pairs: float | None = 2e6
     max_iterations: int = 20
     prior_recall: float = 0.7
+    m_floor: float = 1e-4
     respect_conflicts: bool = True
-    death_tolerance_days: int = 7
+    death_tolerance_days: int = 14
     dob_conflicts: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -94,6 +98,8 @@ class LinkSettings:
             problems.append(f"The 'max_iterations' parameter must be >= 1. Got {self.max_iterations}.")
         if not 0 < self.prior_recall <= 1:
             problems.append(f"The 'prior_recall' parameter must be in (0, 1]. Got {self.prior_recall}.")
+        if not 0 < self.m_floor < 0.01:
+            problems.append(f"The 'm_floor' parameter must be in (0, 0.01). Got {self.m_floor}.")
         if self.death_tolerance_days < 0:
             problems.append("The 'death_tolerance_days' parameter must be >= 0.")
         if problems:
@@ -115,6 +121,7 @@ class LinkSettings:
 
     def model_fingerprint(self) -> str:
         """Hash of the settings that change the trained model (not the clustering ones)."""
-        keys = ("seed", "u_max_pairs", "em_max_pairs", "max_iterations", "prior_recall")
+        keys = ("seed", "u_max_pairs", "em_max_pairs", "max_iterations", "prior_recall",
+                "m_floor")
         d = {k: getattr(self, k) for k in keys}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
