@@ -3,7 +3,7 @@
 The simulator needs realistic *frequencies*, not completeness: a few common surnames that repeat
 (so that genuine namesakes appear, as they do in real casualty lists) and a long thin tail.
 Surnames in ``surnames.tsv`` are listed in frequency order within each ethnic group and get
-Zipf weights ``1 / rank**s``; a synthetic tail (root + suffix, ``surname_roots.txt``) carries
+Zipf weights ``1 / rank**s``; a synthetic tail (root + suffix, ``surname_roots.tsv``) carries
 the rest of the mass.  Russian surname frequencies are close to a power law in rank
 (Zhuravlev's frequency lists; Zipf 1949 for the general law), which is all the simulator relies on.
 
@@ -110,7 +110,7 @@ def load_lexicon(large: bool = False) -> Lexicon:
     srows = _rows("surnames.tsv")
     names = [r[0] for r in srows]
     groups = [r[1] for r in srows]
-    roots = list(dict.fromkeys(r[0] for r in _rows("surname_roots.txt")))
+    roots = list(dict.fromkeys(r[0] for r in _rows("surname_roots.tsv")))
     tail: list[str] = []
     tail_w: list[float] = []
     root_w = _zipf(len(roots), 0.2)
