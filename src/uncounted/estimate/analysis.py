@@ -251,6 +251,7 @@ def _combine(strata: dict[str, StratumAnalysis], hist_total: CaptureHistories | 
     rng = np.random.default_rng(random_state)
     total_draws = None
     point = 0.0
+    fixed = 0.0  # observed persons of strata that were not estimated
     var = 0.0
     ok = True
     for k, h in heads.items():
@@ -258,6 +259,7 @@ def _combine(strata: dict[str, StratumAnalysis], hist_total: CaptureHistories | 
             reasons.append(f"stratum {k!r} is not estimable; only its {strata[k].n_observed} observed "
                            "persons are counted")
             point += strata[k].n_observed
+            fixed += strata[k].n_observed
             continue
         point += h.estimate
         if h.draws is not None and ok:
@@ -269,6 +271,7 @@ def _combine(strata: dict[str, StratumAnalysis], hist_total: CaptureHistories | 
             se = (h.upper - h.lower) / (2 * 1.959964) if math.isfinite(h.upper) else math.inf
             var += se**2
     if ok and total_draws is not None:
+        total_draws = total_draws + fixed
         est = float(np.median(total_draws))
         lo, hi = (float(x) for x in np.quantile(total_draws, [0.025, 0.975]))
         kind = "sum of stratum posterior draws"

@@ -1,0 +1,93 @@
+"""The default analysis: headline rule, verdicts, strata combination, JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from uncounted.estimate import CaptureHistories
+from uncounted.estimate.analysis import analyse, analyse_stratum, make_estimator
+from uncounted.estimate.verdict import NOT_ESTIMABLE, ROBUST, SENSITIVE, judge
+from uncounted.exceptions import InputError
+
+FAST = {"lcmcr": {"burnin": 500, "samples": 400, "thinning": 5, "chains": 2},
+        "bma": {}}
+
+
+def table(rows: list[tuple[int, ...]]) -> CaptureHistories:
+    k = len(rows[0]) - 1
+    df = pd.DataFrame(rows, columns=[*"ABCDE"[:k], "count"])
+    return CaptureHistories.from_frame(df)
+
+
+def independent_table(n: int, p: tuple[float, ...], seed: int) -> CaptureHistories:
+    rng = np.random.default_rng(seed)
+    caught = rng.random((n, len(p))) < np.array(p)
+    caught = caught[caught.any(axis=1)].astype(int)
+    df = pd.DataFrame(caught, columns=[*"ABCDE"[: len(p)]])
+    return CaptureHistories.from_frame(df.value_counts().rename("count").reset_index())
+
+
+def test_unknown_method_lists_the_allowed_ones():
+    with pytest.raises(InputError, match="allowed: auto"):
+        make_estimator("magic")
+
+
+def test_two_lists_are_not_estimable_with_reason():
+    h = table([(1, 0, 40), (0, 1, 30), (1, 1, 10)])
+    sa = analyse_stratum(h, methods=("bma",), overrides=FAST)
+    assert sa.verdict.verdict == NOT_ESTIMABLE
+    assert sa.headline is None
+    assert any("at least 3" in r for r in sa.verdict.reasons)
+
+
+def test_no_overlap_is_not_estimable():
+    h = table([(1, 0, 0, 40), (0, 1, 0, 30), (0, 0, 1, 20)])
+    sa = analyse_stratum(h, methods=("bma",), overrides=FAST)
+    assert sa.verdict.verdict == NOT_ESTIMABLE
+    assert any("overlap" in r for r in sa.verdict.reasons)
+
+
+def test_independent_lists_give_robust_verdict_and_cover_truth():
+    h = independent_table(3000, (0.3, 0.35, 0.4, 0.3), seed=1)
+    an = analyse(h, overrides=FAST, random_state=1)
+    d = an.to_dict()
+    assert d["lower"] <= 3000 <= d["upper"]
+    assert d["N"] >= h.n_observed
+    assert d["method"] in ("lcmcr", "bma", "loglinear-bic", "loglinear")
+    assert d["verdict"] in (ROBUST, SENSITIVE)
+    json.dumps(d)  # JSON-safe
+
+
+def test_disagreeing_methods_make_the_verdict_sensitive_and_widen_the_interval():
+    from uncounted.estimate.result import EstimateResult
+
+    h = independent_table(2000, (0.3, 0.3, 0.3), seed=2)
+    a = EstimateResult("a", 2000.0, (1900.0, 2100.0), "posterior", 0.95, h.n_observed)
+    b = EstimateResult("b", 3000.0, (2800.0, 3200.0), "posterior", 0.95, h.n_observed)
+    v = judge(h, {"a": a, "b": b})
+    assert v.verdict == SENSITIVE
+    assert any("disagree" in r for r in v.reasons)
+    v2 = judge(h, {"a": a, "b": EstimateResult("b", 2050.0, (1950.0, 2150.0), "posterior", 0.95,
+                                              h.n_observed)})
+    assert not any("disagree" in r for r in v2.reasons)
+
+
+def test_strata_combine_and_refusals_are_carried(seed):
+    good = independent_table(1500, (0.4, 0.4, 0.35), seed=seed)
+    bad = table([(1, 0, 0, 40), (0, 1, 0, 30), (0, 0, 1, 20)])
+    an = analyse({"killed": good, "wounded": bad}, overrides=FAST, random_state=seed)
+    d = an.to_dict()
+    assert d["strata"]["wounded"]["verdict"] == NOT_ESTIMABLE
+    assert d["strata"]["wounded"]["N"] is None
+    assert d["verdict"] != ROBUST
+    assert any("wounded" in r for r in d["verdict_reasons"])
+    # the total counts the refused stratum's observed persons, never an invented estimate
+    killed_n = d["strata"]["killed"]["N"]
+    assert d["N"] == pytest.approx(killed_n + bad.n_observed, rel=0.05)
+    tab = an.table()
+    assert {"stratum", "method", "N", "lower", "upper"} <= set(tab.columns)
+    assert (tab["stratum"] == "total").any()
