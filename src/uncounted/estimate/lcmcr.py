@@ -32,8 +32,10 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import threading
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -109,10 +111,14 @@ class LCMCR(Estimator):
     random_state : None, int, numpy Generator or SeedSequence, default 0
         Seed; equal seeds give identical draws.
     progress : callable(done, total) or None
-        Called after every block of sweeps with the sweeps done and the total.
+        Called after every block of 10,000 sweeps with the sweeps done and the total (over
+        all chains).  It does not change the draws.
     n_max_factor : float or None, default None
         If given, truncate ``N`` at ``n_max_factor × n`` (``n0`` is redrawn above that), as
         R's LCMCR does with a fixed 21.  ``None`` (default) samples the untruncated model.
+    n_jobs : int, default 1
+        Chains run in parallel threads (the numba kernel releases the GIL).  The draws are
+        the same for any ``n_jobs``.
 
     Attributes
     ----------
@@ -154,6 +160,7 @@ class LCMCR(Estimator):
         "random_state": RANDOM_STATE,
         "progress": [Options((None,)), Predicate(callable, "a callable(done, total)")],
         "n_max_factor": [Options((None,)), Interval(float, 1, None, closed="neither")],
+        "n_jobs": [Interval(int, 1, None)],
     }
 
     def __init__(
@@ -168,6 +175,7 @@ class LCMCR(Estimator):
         random_state: Any = 0,
         progress: ProgressCallback | None = None,
         n_max_factor: float | None = None,
+        n_jobs: int = 1,
     ) -> None:
         self.k_max = k_max
         self.a_alpha = a_alpha
@@ -179,6 +187,7 @@ class LCMCR(Estimator):
         self.random_state = random_state
         self.progress = progress
         self.n_max_factor = n_max_factor
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ sampling
     def _sample(
@@ -205,14 +214,24 @@ class LCMCR(Estimator):
         seeds = _chain_seeds(self.random_state, chains, len(warm_blocks) + len(draw_blocks))
 
         total = chains * (burnin + samples * thin)
-        done = 0
         out_n = np.empty((chains, samples), dtype=np.int64)
         out_alpha = np.empty((chains, samples))
         out_kstar = np.empty((chains, samples), dtype=np.int64)
-        empty_f = np.empty(0)
-        empty_i = np.empty(0, dtype=np.int64)
-        redraws = 0
-        for c in range(chains):
+        redraws = np.zeros(chains, dtype=np.int64)
+        lock = threading.Lock()
+        done = [0]
+
+        def advance(sweeps: int) -> None:
+            with lock:
+                done[0] += sweeps
+                if self.progress is not None:
+                    self.progress(done[0], total)
+
+        def run_chain(c: int) -> None:
+            # Each kernel call reseeds numba's (thread-local) generator from this chain's
+            # own seed list, so the draws do not depend on n_jobs or on thread scheduling.
+            empty_f = np.empty(0)
+            empty_i = np.empty(0, dtype=np.int64)
             chain_seeds = iter(seeds[c])
             lam, pi, v, state_f, state_i = kernel.init_state(
                 n, k, patterns.shape[1], a_alpha, b_alpha, next(chain_seeds)
@@ -221,8 +240,7 @@ class LCMCR(Estimator):
                 kernel.run_sweeps(patterns, counts, lam, pi, v, state_f, state_i, a_alpha,
                                   b_alpha, max_n0, sweeps, sweeps + 1, next(chain_seeds),
                                   empty_f, empty_f, empty_i)
-                done += sweeps
-                self._report(done, total)
+                advance(sweeps)
             start = 0
             for n_draws in draw_blocks:
                 stop = start + n_draws
@@ -231,15 +249,19 @@ class LCMCR(Estimator):
                                   out_n[c, start:stop], out_alpha[c, start:stop],
                                   out_kstar[c, start:stop])
                 start = stop
-                done += n_draws * thin
-                self._report(done, total)
-            redraws += int(state_i[1])
+                advance(n_draws * thin)
+            redraws[c] = state_i[1]
             logger.debug("LCMCR chain %d done: median N %.1f", c, np.median(out_n[c]))
-        return out_n, out_alpha, out_kstar, redraws
 
-    def _report(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(done, total)
+        n_jobs = min(int(self.n_jobs), chains)
+        if n_jobs == 1:
+            for c in range(chains):
+                run_chain(c)
+        else:
+            # the kernel is compiled with nogil=True, so threads run chains in parallel
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                list(pool.map(run_chain, range(chains)))
+        return out_n, out_alpha, out_kstar, int(redraws.sum())
 
     # ------------------------------------------------------------------ fit
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
@@ -272,7 +294,7 @@ class LCMCR(Estimator):
         seed = (
             int(self.random_state) if isinstance(self.random_state, numbers.Integral) else None
         )
-        settings = {k: v for k, v in self.get_params().items() if k != "progress"}
+        settings = {k: v for k, v in self.get_params().items() if k not in ("progress", "n_jobs")}
         settings["random_state"] = seed if seed is not None else repr(self.random_state)
         return EstimateResult(
             method="lcmcr",
