@@ -9,8 +9,13 @@ repeat with a Zipf-like law, as in casualty lists compiled from overlapping sour
 Usage::
 
     .venv/bin/python bench/bench_names.py [--n 1000000] [--people 100000] [--seed 0]
+    .venv/bin/python bench/bench_names.py --simulate 200000
 
-Prints names/s for a cold run (all memo caches cleared) and a warm run.
+Prints names/s for a cold run (all memo caches cleared) and a warm run.  With ``--simulate``
+the records come from :func:`uncounted.simulate.records.generate_records` (five Gomel-style
+sources written independently of this package, with known ``person_id``), and the script
+also prints how often two records of the same person agree on the keys versus on the raw
+name string, and how often records of different people agree by chance.
 """
 
 from __future__ import annotations
@@ -161,14 +166,81 @@ def _clear_caches() -> None:
                 obj.cache_clear()
 
 
+def _timed(df: pd.DataFrame, warmup: pd.DataFrame) -> pd.DataFrame:
+    from uncounted.names import name_keys
+
+    name_keys(warmup)  # load dictionaries and lexicon outside the timing (once per process)
+    _clear_caches()
+    gc.collect()
+    t = time.perf_counter()
+    out = name_keys(df)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    name_keys(df)
+    warm = time.perf_counter() - t
+    print(f"cold: {cold:.2f}s  {len(df) / cold:,.0f} names/s")
+    print(f"warm: {warm:.2f}s  {len(df) / warm:,.0f} names/s")
+    return out
+
+
+def _agreement(rec: pd.DataFrame, keys: pd.DataFrame, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    raw = rec.name_raw.fillna(
+        (rec.family_name.fillna("") + " " + rec.given_name.fillna("") + " "
+         + rec.patronymic.fillna("")).str.strip()).str.lower().to_numpy(dtype=object)
+    groups = pd.Series(np.arange(len(rec))).groupby(rec.person_id.to_numpy()).indices
+    pairs = [rng.choice(ix, 2, replace=False) for ix in groups.values() if len(ix) > 1]
+    if not pairs:
+        print("no person has two records")
+        return
+    pa = np.array(pairs)
+    a, b = pa[:, 0], pa[:, 1]
+
+    def agree(col: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        x = keys[col].to_numpy(dtype=object)
+        return np.array([u == v and isinstance(u, str) for u, v in zip(x[i], x[j], strict=True)])
+
+    fam = agree("family_key", a, b)
+    ph = agree("family_phonetic", a, b)
+    giv = agree("given_key", a, b)
+    al = keys.given_aliases.to_numpy(dtype=object)
+    gk = keys.given_key.to_numpy(dtype=object)
+    alias = np.array([isinstance(gk[i], str) and (gk[i] in al[j] or gk[j] in al[i])
+                      for i, j in zip(a, b, strict=True)])
+    print(f"same-person record pairs: {len(a):,}")
+    print(f"  raw name string equal (lower-cased): {np.mean(raw[a] == raw[b]):.3f}")
+    print(f"  family_key equal: {fam.mean():.3f}; family_key or phonetic: {(fam | ph).mean():.3f}")
+    print(f"  given_key equal: {giv.mean():.3f}; given alias match: {alias.mean():.3f} "
+          f"(pairs where both have a given name: {np.mean([isinstance(gk[i], str) and isinstance(gk[j], str) for i, j in zip(a, b, strict=True)]):.3f})")
+    print(f"  family and given (alias) agree: {((fam | ph) & alias).mean():.3f}")
+    i = rng.integers(0, len(rec), 200_000)
+    j = rng.integers(0, len(rec), 200_000)
+    diff = rec.person_id.to_numpy()[i] != rec.person_id.to_numpy()[j]
+    f2 = agree("family_key", i, j) & diff
+    g2 = agree("given_key", i, j) & diff
+    print(f"random different-person pairs: family_key equal {f2.sum() / diff.sum():.4f}; "
+          f"family and given equal {(f2 & g2).sum() / diff.sum():.5f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--simulate", type=int, default=0,
+                    help="use N records from uncounted.simulate instead of the built-in pool")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)
-    from uncounted.names import name_keys
+    if args.simulate:
+        from uncounted.simulate.records import generate_records
+
+        t0 = time.perf_counter()
+        rec = generate_records(args.simulate, seed=args.seed)
+        print(f"simulated {len(rec):,} records ({rec.person_id.nunique():,} people) in "
+              f"{time.perf_counter() - t0:.1f}s")
+        keys = _timed(rec, rec.head(50))
+        _agreement(rec, keys, args.seed)
+        return 0
 
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
@@ -181,18 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     distinct = df.drop_duplicates().shape[0]
     print(f"generated {len(df):,} records ({distinct:,} distinct rows, {args.people:,} people)"
           f" in {gen:.1f}s")
-    # load dictionaries and lexicon outside the timing (a one-off per process)
-    name_keys(pool.head(50))
-    _clear_caches()
-    gc.collect()
-    t = time.perf_counter()
-    out = name_keys(df)
-    cold = time.perf_counter() - t
-    t = time.perf_counter()
-    name_keys(df)
-    warm = time.perf_counter() - t
-    print(f"cold: {cold:.2f}s  {len(df) / cold:,.0f} names/s")
-    print(f"warm: {warm:.2f}s  {len(df) / warm:,.0f} names/s")
+    out = _timed(df, pool.head(50))
     print(f"family_key null: {out.family_key.isna().mean():.3%}; "
           f"given_key null: {out.given_key.isna().mean():.3%}")
     return 0

@@ -195,13 +195,14 @@ _DIMINUTIVE_SUFFIXES = ("ushka", "ochka", "echka", "onka", "enka", "chik", "ka",
 
 
 @lru_cache(maxsize=200_000)
-def given_form(token: str, sex: str | None = None) -> tuple[GivenName | None, bool]:
+def given_form(token: str, sex: str | None = None, translate: bool = True
+               ) -> tuple[GivenName | None, bool]:
     """Find the canonical name of a given-name form and say whether the form is oblique.
 
     Nominative forms (full names, equivalents, diminutives) are looked up first; when none
     fits the sex, the generated genitive/dative/instrumental forms are tried (Александра +
     'M' -> Александр, oblique).  Ukrainian forms missing from the file go through
-    ``names_translator``.
+    ``names_translator`` unless ``translate`` is false (it is slow; word scoring skips it).
 
     Returns
     -------
@@ -226,7 +227,7 @@ def given_form(token: str, sex: str | None = None) -> tuple[GivenName | None, bo
             base = _candidates(key[: -len(suf)], sex)
             if base and (sex is None or base[0][1].sex == sex):
                 return base[0][1], False
-    if any(c in _UK_LETTERS for c in token):
+    if translate and any(c in _UK_LETTERS for c in token):
         tr = _translator()
         if tr is not None:
             try:

@@ -98,7 +98,7 @@ def token_scores(token: str) -> tuple[int, int]:
     if not k:
         return 0, 0
     g = 0
-    gn, oblique = given_form(token)
+    gn, oblique = given_form(token, None, False)
     if gn is not None:
         g = 2 if oblique or k == gn.key or k in _full_forms(gn.key) else 1
     f = 2 if _SURNAME_STRONG.search(k) else 1 if _SURNAME_WEAK.search(k) else 0

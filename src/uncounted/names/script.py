@@ -54,6 +54,8 @@ _CYR_MAP = {
     "ъ": "'", "ы": "i", "ь": "'", "э": "e", "ю": "ju", "я": "ja", "'": "'",
 }
 
+_CYR_TABLE = str.maketrans(_CYR_MAP)
+
 # Latin homoglyphs of Cyrillic letters (for repairing mixed-script tokens).
 _LAT_TO_CYR = str.maketrans({
     "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к",
@@ -83,8 +85,28 @@ _LAT_SPECIAL = [
 _VOWELS = "aeiouy"
 
 
-def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(p), r) for p, r in rules]
+def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str, str]]:
+    """Compile (pattern, replacement) rules; each gets a needle: the rule can only match
+    when the needle is in the string, so most rules are skipped with one ``in`` test."""
+    out = []
+    for p, r in rules:
+        needle = _NEEDLES.get(p, "")
+        out.append((re.compile(p), r, needle))
+    return out
+
+
+# the substring every match of a rule contains ('' = always try the rule)
+_NEEDLES = {
+    r"x": "x", r"schtsch|shtch|shch|szcz|shh": "s", r"tsch|tch": "ch", r"sh|sz": "s",
+    r"zh": "zh", r"cz": "cz", r"kh|gh": "h", r"ph": "ph", r"ck": "ck", r"ts|tz|tc": "t",
+    r"w": "w", r"q": "q", r"you|iou": "ou", r"(?<=[aeiouy])ff$": "ff", r"(?<=[oe])w$": "w",
+    r"(?<=[^aeiouy'])(?:yy|yi|iy|ii|yj|ij|y)$": "", r"y(?=[aeiou])": "y",
+    r"(?<=[aeiou])y": "y", r"y": "y", r"(?<=[aeou])i$": "i",
+    r"(?<=[aeo])u$": "u", r"'(?=[aeiou])": "'", r"'": "'", r"i(?=[aeou])": "i",
+    r"ij(?=[aeou])": "ij", r"jj+": "jj", r"(?<=[^aeiouj])jo": "jo", r"je": "je", r"ji": "ji",
+    r"(?<=[aeou])i(?=[^aeiouj])": "i", r"(?<=[^aeiouj])i$": "i",
+    r"(?<=[szC]k)aja$": "aja",
+}
 
 
 # Latin-only rules, applied in order to a lowercase token (after _LAT_SPECIAL).  The
@@ -239,8 +261,9 @@ def _latin_internal(tok: str) -> str:
         if src in tok:
             tok = tok.replace(src, dst)
     tok = "".join(c for c in unicodedata.normalize("NFD", tok) if not unicodedata.combining(c))
-    for pat, rep in _LATIN_RULES_1:
-        tok = pat.sub(rep, tok)
+    for pat, rep, needle in _LATIN_RULES_1:
+        if needle in tok:
+            tok = pat.sub(rep, tok)
         if rep == "Q":  # after schtsch/tsch, resolve the remaining "sch"
             tok = tok.replace("sch", "S" if german else "W")
     tok = tok.replace("ch", "g" if kh else "Q")
@@ -248,8 +271,9 @@ def _latin_internal(tok: str) -> str:
         tok = tok.replace("rz", "Z")
     if german:
         tok = tok.replace("z", "C")
-    for pat, rep in _LATIN_RULES_2:
-        tok = pat.sub(rep, tok)
+    for pat, rep, needle in _LATIN_RULES_2:
+        if needle in tok:
+            tok = pat.sub(rep, tok)
     # A lone c in a Latin Slavic name is ц (GOST, ISO 9, Czech, Polish: Kuznecov,
     # Odincov); English-style к only before l/r/k/t and at the end (Clara, Victor, Eric).
     # Western given-name spellings with c = к (Nicolai, Constantine) are in the lexicon.
@@ -267,12 +291,13 @@ def fold_token(token: str) -> str:
     tok = unicodedata.normalize("NFC", token).translate(_APOSTROPHES).lower()
     tok = _repair_token(tok)
     if has_cyrillic(tok) and not _LAT_RE.search(tok):
-        inner = "".join(_CYR_MAP.get(c, "") for c in tok)
+        inner = tok.translate(_CYR_TABLE)
     else:
         inner = _latin_internal(tok)
     inner = _NON_KEY.sub("", inner)
-    for pat, rep in _SHARED_RULES:
-        inner = pat.sub(rep, inner)
+    for pat, rep, needle in _SHARED_RULES:
+        if needle in inner:
+            inner = pat.sub(rep, inner)
     return inner.translate(_RENDER)
 
 
