@@ -6,6 +6,10 @@ Usage::
     python bench/bench_ingest.py --rows 100000    # one size
     python bench/bench_ingest.py --rows 100000 --tracemalloc
 
+``--duckdb-memory 256MB`` caps DuckDB's buffer pool (its staging and index pages then spill to
+disk); without it DuckDB keeps pages in memory up to its default limit (80 % of RAM), so the
+process RSS grows with the file although the Python side stays flat.
+
 Each size runs in its own process twice: once plain (rows/second, ``ru_maxrss``) and once under
 :mod:`tracemalloc` (peak Python allocations; tracemalloc slows Python down, so its time is not
 reported as throughput).  Bounded memory shows as a peak that does not grow with the file:
@@ -90,7 +94,7 @@ def generate(path: Path, n: int, seed: int = 2022) -> int:
     return bad + 2  # + title line + totals row
 
 
-def run_one(n: int, batch: int, trace: bool) -> dict[str, float]:
+def run_one(n: int, batch: int, trace: bool, duckdb_memory: str | None) -> dict[str, float]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from uncounted.ingest import ingest_file
     from uncounted.store import Store
@@ -102,6 +106,8 @@ def run_one(n: int, batch: int, trace: bool) -> dict[str, float]:
         gen_s = time.perf_counter() - t
         size_mb = csv_path.stat().st_size / 1e6
         store = Store(Path(tmp) / "db" / "uncounted.duckdb")
+        if duckdb_memory:
+            store.con.execute(f"SET memory_limit = '{duckdb_memory}'")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if trace:
             import tracemalloc
@@ -129,19 +135,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="*", default=[250_000, 1_000_000])
     ap.add_argument("--batch", type=int, default=50_000)
+    ap.add_argument("--duckdb-memory", default=None,
+                    help="DuckDB memory_limit for the store, e.g. 256MB (default: DuckDB's own)")
     ap.add_argument("--tracemalloc", action="store_true", help="(internal) one traced run")
     ap.add_argument("--child", action="store_true", help="(internal) run in this process")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.rows[0], args.batch, args.tracemalloc)))
+        print(json.dumps(run_one(args.rows[0], args.batch, args.tracemalloc, args.duckdb_memory)))
         return
-    print(f"python {sys.version.split()[0]}, batch {args.batch}, pid {os.getpid()}")
+    print(f"python {sys.version.split()[0]}, batch {args.batch}, duckdb memory_limit "
+          f"{args.duckdb_memory or 'default'}, load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     print(f"{'rows':>9} {'MB':>6} {'ingest s':>9} {'rows/s':>8} {'accepted':>9} {'quar.':>6} "
           f"{'maxrss MB':>9} {'py peak MB':>10}")
     for n in args.rows:
         res = {}
         for trace in (False, True):
             cmd = [sys.executable, __file__, "--child", "--rows", str(n), "--batch", str(args.batch)]
+            if args.duckdb_memory:
+                cmd += ["--duckdb-memory", args.duckdb_memory]
             if trace:
                 cmd.append("--tracemalloc")
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

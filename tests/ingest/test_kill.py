@@ -26,11 +26,20 @@ CHILD = textwrap.dedent("""
     from uncounted.ingest import ingest_file
 
     db, csv_path, marker, mapping = sys.argv[1], sys.argv[2], Path(sys.argv[3]), json.loads(sys.argv[4])
+    where = sys.argv[5]
     calls = []
     def progress(done, total):
         calls.append(done)
-        if len(calls) == 3:          # three batches are in the open transaction
-            marker.write_text(str(done))
+        # 'stream': three batches are staged in the open transaction;
+        # 'finish': the rows are in `records` and the older version is marked superseded,
+        # but the ingest is not committed
+        if where == "stream":
+            hit, note = len(calls) == 3, done
+        else:  # the callback runs inside the transaction, so it sees its own writes
+            note = store.scalar("SELECT count(*) FROM records")
+            hit = note > 1
+        if hit:
+            marker.write_text(str(note))
             time.sleep(120)          # wait here to be killed
     store = Store(db)
     ingest_file(store, csv_path, source="big", mapping=mapping, progress=progress,
@@ -45,7 +54,8 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
-def test_sigkill_mid_ingest_leaves_store_unchanged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["stream", "finish"])
+def test_sigkill_mid_ingest_leaves_store_unchanged(tmp_path: Path, where: str) -> None:
     import json
 
     db = tmp_path / "p" / "uncounted.duckdb"
@@ -67,7 +77,7 @@ def test_sigkill_mid_ingest_leaves_store_unchanged(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big), str(marker),
-                             json.dumps(mapping())], env=env,
+                             json.dumps(mapping()), where], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -75,7 +85,8 @@ def test_sigkill_mid_ingest_leaves_store_unchanged(tmp_path: Path) -> None:
             assert proc.poll() is None, proc.communicate()[1].decode()
             assert time.monotonic() < deadline, "child never reached the middle of the ingest"
             time.sleep(0.05)
-        assert int(marker.read_text()) > 0
+        seen = int(marker.read_text())
+        assert seen > 0 if where == "stream" else seen == 1 + 4949  # all rows inserted
         proc.send_signal(signal.SIGKILL)
         out, _err = proc.communicate(timeout=30)
     finally:

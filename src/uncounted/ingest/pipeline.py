@@ -114,22 +114,31 @@ class _Batches:
                 schema=_STAGE_SCHEMA)
             self.n_accepted += len(self.acc)
             self.acc = []
-            self.con.register("_ingest_batch", tbl)
+            # A replacement scan of the local Arrow table: a registered view would keep every
+            # batch alive until the transaction ends (DuckDB holds the Arrow scan), defeating
+            # the streaming; the relation API (from_arrow().insert_into()) refuses to run
+            # while a caller's earlier result on this connection is not fully fetched.
+            _ingest_batch = tbl  # noqa: F841 - read by name in the SQL below
             self.con.execute("INSERT INTO _ingest_stage SELECT * FROM _ingest_batch")
-            self.con.unregister("_ingest_batch")
+            del tbl, _ingest_batch
         if self.quar:
             cols = list(zip(*self.quar, strict=True))
-            tbl = pa.Table.from_arrays(
+            qtbl = pa.Table.from_arrays(
                 [pa.array(col, type=f.type) for col, f in zip(cols, _Q_SCHEMA, strict=True)],
                 schema=_Q_SCHEMA)
             self.quar = []
-            self.con.register("_ingest_qbatch", tbl)
-            self.con.execute(
-                "INSERT INTO quarantine (quarantine_id, ingest_id, source, file_name, file_sha256,"
-                " line_no, field, raw_text, reason, quarantined_at, kind, record_id) "
-                "SELECT nextval('seq_quarantine'), ?, ?, ?, ?, line_no, field, raw_text, reason,"
-                " ?, kind, record_id FROM _ingest_qbatch", self.meta)
-            self.con.unregister("_ingest_qbatch")
+            _ingest_qbatch = qtbl  # noqa: F841 - read by name in the SQL below
+            self.con.execute("INSERT INTO _ingest_q SELECT * FROM _ingest_qbatch")
+            del qtbl, _ingest_qbatch
+
+    def move_quarantine(self) -> None:
+        """Copy the staged quarantine rows into ``quarantine``, numbered in line order."""
+        self.con.execute(
+            "INSERT INTO quarantine (quarantine_id, ingest_id, source, file_name, file_sha256,"
+            " line_no, field, raw_text, reason, quarantined_at, kind, record_id) "
+            "SELECT nextval('seq_quarantine'), ?, ?, ?, ?, line_no, field, raw_text, reason,"
+            " ?, kind, record_id FROM (SELECT * FROM _ingest_q ORDER BY line_no)", self.meta)
+        self.con.execute("DROP TABLE _ingest_q")
 
 
 def ingest_file(store: Store, path: str | Path, *, source: str,
@@ -153,7 +162,8 @@ def ingest_file(store: Store, path: str | Path, *, source: str,
         Who ingests (recorded in ``ingests`` and the audit log).
     progress:
         Called as ``progress(done, total)`` after each batch (bytes for CSV and JSON Lines,
-        rows for XLSX and Parquet).
+        rows for XLSX and Parquet), and once more with ``done == total`` when the records
+        are written (all still inside the transaction).
     batch_size:
         Rows per Arrow batch appended to DuckDB; bounds the memory held in Python objects.
 
@@ -231,6 +241,8 @@ def _ingest(store: Store, con: Any, reader: Any, ingest_id: int, source: str, p:
     label = str(p)
     con.execute("CREATE OR REPLACE TEMP TABLE _ingest_stage (line_no BIGINT, raw_text VARCHAR, "
                 + ", ".join(f"{c} {_sql_type(c)}" for c in OUT_COLUMNS) + ")")
+    con.execute("CREATE OR REPLACE TEMP TABLE _ingest_q (line_no BIGINT, field VARCHAR, "
+                "raw_text VARCHAR, reason VARCHAR, kind VARCHAR, record_id VARCHAR)")
     out = _Batches(con, ingest_id, source, p.name, sha, at, batch_size)
     n_blank = 0
     check_bytes = reader.kind in ("csv", "jsonl")
@@ -334,7 +346,7 @@ def _ingest(store: Store, con: Any, reader: Any, ingest_id: int, source: str, p:
         raise IngestError("no header row found", file=label)  # pragma: no cover
     out.flush()
     cb(reader.done(), reader.total)
-    return _finish(store, con, out, ingest_id, source, p, sha, m, actor, at, reader, n_blank,
+    return _finish(store, con, out, cb, ingest_id, source, p, sha, m, actor, at, reader, n_blank,
                    others, t0)
 
 
@@ -375,10 +387,12 @@ def _row(out: _Batches, conv: RowConverter, line: int, cells: list[Any], raw: st
     out.accept(line, raw, values)
 
 
-def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, p: Path,
+def _finish(store: Store, con: Any, out: _Batches, cb: Callable[[int, int], None],
+            ingest_id: int, source: str, p: Path,
             sha: str, m: Mapping, actor: str, at: Any, reader: Any, n_blank: int,
             others: tuple[str, ...], t0: float) -> IngestReport:
     meta = [ingest_id, source, p.name, sha, at]
+    out.move_quarantine()
     n_dup = int(con.execute("SELECT count(*) - count(DISTINCT record_id) FROM _ingest_stage"
                             ).fetchone()[0]) if m.id_column else 0
     if n_dup:
@@ -442,6 +456,7 @@ def _finish(store: Store, con: Any, out: _Batches, ingest_id: int, source: str, 
                        "SELECT record_id, old_uid, new_uid, field, old_value, new_value FROM "
                        "record_changes WHERE ingest_id = ? ORDER BY record_id, field LIMIT 100",
                        [ingest_id]).fetchall()]
+    cb(reader.total, reader.total)  # records written; bookkeeping follows
     vanished_sql = (
         "FROM records r WHERE r.source = ? AND r.active AND r.ingest_id <> ? "
         "AND r.record_id NOT IN (SELECT record_id FROM _ingest_stage) "

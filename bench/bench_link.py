@@ -1,0 +1,94 @@
+"""End-to-end linkage benchmark on the project's generator (issue 4).
+
+Usage::
+
+    python bench/bench_link.py [--n 1000000] [--seed 1] [--noise 1.0] [--no-baseline]
+
+Prints, for the keyed model (name keys from ``uncounted.names``) and then for a plain Splink
+model on the raw lower-cased name strings with the same comparison and blocking structure:
+wall time per step (normalise, train, predict, cluster), peak resident memory, and pairwise and
+B-cubed precision/recall/F1 against the generator's ``person_id`` at the default threshold
+(and the best F1 over the candidate thresholds), then the keyed/plain ratios.
+
+Peak memory is the process's maximum resident set size (``ru_maxrss``), so it includes the
+generated records and, for the baseline, everything before it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+
+from uncounted.link import LinkSettings, link_records
+from uncounted.simulate import generate_records
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(records, truth, label: str, keyed: bool, settings: LinkSettings) -> dict:
+    t0 = time.perf_counter()
+    res = link_records(records, settings=settings, keyed=keyed)
+    wall = time.perf_counter() - t0
+    acc = res.accuracy(truth)
+    best = max(((t, res.accuracy(truth, t)) for t in settings.all_thresholds),
+               key=lambda x: x[1].pairwise_f1)
+    tm = res.timings
+    print(f"\n== {label} ==")
+    print(f"wall {wall:8.1f} s  (normalise {tm['normalise']:.1f}, train {tm['train']:.1f}, "
+          f"predict {tm['predict']:.1f}, cluster {tm['cluster']:.1f})")
+    print(f"peak RSS so far {peak_mb():8.0f} MB")
+    print(f"scored pairs {len(res.pairs):,}; clusters {acc.n_pred_clusters:,} "
+          f"(true people {acc.n_true_clusters:,}); prior "
+          f"{res.model_json['probability_two_random_records_match']:.3g}")
+    print(f"threshold {settings.threshold}: pairwise P {acc.pairwise_precision:.4f} "
+          f"R {acc.pairwise_recall:.4f} F1 {acc.pairwise_f1:.4f} | B-cubed P "
+          f"{acc.bcubed_precision:.4f} R {acc.bcubed_recall:.4f} F1 {acc.bcubed_f1:.4f}")
+    b = best[1]
+    print(f"best pairwise F1 over thresholds: {b.pairwise_f1:.4f} at {best[0]} "
+          f"(B-cubed F1 {b.bcubed_f1:.4f})")
+    print(res.threshold_table[["threshold", "n_pairs", "expected_precision", "expected_recall",
+                               "n_clusters", "n_flagged"]].to_string(index=False))
+    return {"wall": wall, "acc": acc, "peak": peak_mb()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=200_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--noise", type=float, default=1.0)
+    ap.add_argument("--threshold", type=float, default=LinkSettings().threshold)
+    ap.add_argument("--no-baseline", action="store_true")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(f"# bench_link  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  n={args.n:,} seed={args.seed} "
+          f"noise={args.noise}")
+    print(f"# {platform.platform()}; python {platform.python_version()}; "
+          f"{os.cpu_count()} cpus visible")
+    t0 = time.perf_counter()
+    recs = generate_records(args.n, seed=args.seed, noise=args.noise)
+    recs.insert(0, "record_uid", range(1, len(recs) + 1))
+    truth = recs.set_index("record_uid")["person_id"]
+    recs = recs.drop(columns=["person_id"])
+    print(f"generated {len(recs):,} records of {truth.nunique():,} people in "
+          f"{time.perf_counter() - t0:.1f} s")
+    settings = LinkSettings(threshold=args.threshold)
+    k = run(recs, truth, "keyed model (uncounted.names keys)", True, settings)
+    if not args.no_baseline:
+        p = run(recs, truth, "plain Splink (raw name strings, same blocking)", False, settings)
+        print("\n== keyed / plain ==")
+        print(f"pairwise F1 {k['acc'].pairwise_f1 / max(p['acc'].pairwise_f1, 1e-9):.3f}x; "
+              f"B-cubed F1 {k['acc'].bcubed_f1 / max(p['acc'].bcubed_f1, 1e-9):.3f}x; "
+              f"wall {k['wall'] / max(p['wall'], 1e-9):.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
