@@ -92,7 +92,8 @@ def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
         t.add_row("verdict", str(head.get("verdict", "")))
         t.add_row("true total (simulation)", f"{truth:,}")
         for claim in case.claims:
-            t.add_row(f"claim: {claim['claimant']} ({claim.get('said_on', '')})", str(claim["text"]))
+            when = claim.get('said_on') or claim.get('when') or ''
+            t.add_row(f"claim: {claim['claimant']} ({when})", str(claim["text"]))
         out.print(t)
         out.print(f"report: {report_path if report_ok else 'not available in this version'}   "
                   f"({time.perf_counter() - t0:.0f} s)")
