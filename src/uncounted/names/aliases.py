@@ -227,7 +227,9 @@ def given_form(token: str, sex: str | None = None, translate: bool = True
             base = _candidates(key[: -len(suf)], sex)
             if base and (sex is None or base[0][1].sex == sex):
                 return base[0][1], False
-    if translate and any(c in _UK_LETTERS for c in token):
+    if not translate:
+        return None, False
+    if any(c in _UK_LETTERS for c in token):
         tr = _translator()
         if tr is not None:
             try:
@@ -242,7 +244,33 @@ def given_form(token: str, sex: str | None = None, translate: bool = True
                 found = _resolve(fold_key(v), sex)
                 if found is not None:
                     return found, False
+    # last resort: a full form with the same phonetic code (Belarusian akanye in Latin,
+    # "Salbon" for Солбон), only where that code belongs to one name of that sex
+    i = _phonetic_index().get((_phon(key), sex or ""))
+    if i is not None:
+        return lexicon().names[i], False
     return None, False
+
+
+def _phon(key: str) -> str:
+    from uncounted.names.phonetic import phonetic_key
+
+    return phonetic_key(key)
+
+
+@lru_cache(maxsize=1)
+def _phonetic_index() -> dict[tuple[str, str], int]:
+    """(phonetic code of a full form, sex or '') -> name index, unambiguous codes only."""
+    lex = lexicon()
+    seen: dict[tuple[str, str], set[int]] = {}
+    for form, entries in lex.index.items():
+        for idx, kind in entries:
+            if kind == _KIND_DIMINUTIVE or len(form) < 4:
+                continue
+            code = _phon(form)
+            for sx in ("", lex.names[idx].sex):
+                seen.setdefault((code, sx), set()).add(idx)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 
 def lookup_given(token: str, sex: str | None = None) -> GivenName | None:

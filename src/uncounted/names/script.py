@@ -144,7 +144,7 @@ _CH_IS_KH = re.compile(r"sch|w|sz|cz|[šžčŝ]|ł")
 _POLISH = re.compile(r"sz|cz|ł|ż|ś")
 # German spelling cues (German sch is ш and z is ц; without them "sch" is the English/
 # Yandex spelling of щ, as in Scherbakov)
-_GERMAN = re.compile(r"w|tsch|ss|(?<!s)ch|sch.*sch")
+_GERMAN = re.compile(r"w|tsch|ss|sch.*sch")
 
 # Rules shared by both scripts, on the internal alphabet.
 _SHARED_RULES = _compile([
