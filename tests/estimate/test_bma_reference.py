@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy.special import gammaln
 
-from uncounted.estimate.bma import BMA, bma_posterior
+from uncounted.estimate.bma import BMA, GridPosterior, bma_posterior
 from uncounted.exceptions import EstimationWarning
 
 REF_DIR = Path(
@@ -68,13 +68,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+_POSTERIORS: dict[tuple[str, str], GridPosterior] = {}
+
+
+def _posterior(entry: dict[str, Any]) -> GridPosterior:
+    """Posterior with the R run's settings (computed once per entry)."""
+    key = (entry["dataset"], entry["method"])
+    if key not in _POSTERIORS:
+        s = entry["settings"]
+        _, pat, cnt = _table(entry["dataset"])
+        _POSTERIORS[key] = bma_posterior(
+            (pat, cnt), delta=s["delta"],
+            nmissing=np.arange(s["Nmissing_min"], s["Nmissing_max"] + 1),
+            prior_n=_prior(entry))
+    return _POSTERIORS[key]
+
+
 @pytest.mark.parametrize("entry", _dga_entries())
 def test_posterior_of_n_against_R(entry: dict[str, Any]) -> None:
-    s = entry["settings"]
-    lists, pat, cnt = _table(entry["dataset"])
-    post = bma_posterior(
-        (pat, cnt), delta=s["delta"],
-        nmissing=np.arange(s["Nmissing_min"], s["Nmissing_max"] + 1), prior_n=_prior(entry))
+    post = _posterior(entry)
     got = post.summary()
     for key, want in entry["posterior"].items():
         assert got[key] == pytest.approx(want, rel=REL), key
@@ -89,10 +101,8 @@ def _canon(cliques: str) -> frozenset[frozenset[str]]:
 @pytest.mark.parametrize("entry", _dga_entries())
 def test_model_weights_against_R(entry: dict[str, Any]) -> None:
     s = entry["settings"]
-    lists, pat, cnt = _table(entry["dataset"])
-    post = bma_posterior(
-        (pat, cnt), delta=s["delta"],
-        nmissing=np.arange(s["Nmissing_min"], s["Nmissing_max"] + 1), prior_n=_prior(entry))
+    lists, _, _ = _table(entry["dataset"])
+    post = _posterior(entry)
     frame = post.models_frame(lists)
     assert len(frame) == s.get("n_graphs", {3: 8, 4: 61, 5: 822}[entry["k"]])
     weights = {_canon(g): p for g, p in zip(frame["graph"], frame["posterior_prob"], strict=True)}
