@@ -47,6 +47,7 @@ _PATR_SUFFIX = re.compile(
 )
 _SEX_CODE = {"M": 1, "F": 2}
 _SEX_STR = np.array([None, "M", "F"], dtype=object)
+_SEX_NAMES: tuple[str | None, ...] = (None, "M", "F")
 _SEX_WORDS = {
     "m": 1, "male": 1, "man": 1, "м": 1, "муж": 1, "мужской": 1, "ч": 1, "чол": 1,
     "f": 2, "female": 2, "woman": 2, "ж": 2, "жен": 2, "женский": 2, "жін": 2, "w": 2,
@@ -347,12 +348,12 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     giv_init = np.full(len(gcombo), "", dtype="<U1")
     giv_obl = np.zeros(len(gcombo), np.int8)
     empty: list[str] = []
-    for j, (code, s, h) in enumerate(gcombo):
+    for j, (code, sx, h) in enumerate(gcombo):
         u = values[code]
         if u is None:
             giv_key[j], giv_alias[j] = None, empty
             continue
-        k, al, _, obl = _given(u, _SEX_STR[s], bool(h))
+        k, al, _, obl = _given(u, _SEX_NAMES[sx], bool(h))
         giv_key[j], giv_alias[j], giv_obl[j] = (k or None), al, obl
         giv_init[j] = k[:1]
     hint = hint | giv_obl[g_inv]
@@ -361,9 +362,9 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     fcombo, f_inv = _combo(fam_t, sex, hint)
     fam_key = np.empty(len(fcombo), dtype=object)
     fam_ph = np.empty(len(fcombo), dtype=object)
-    for j, (code, s, h) in enumerate(fcombo):
+    for j, (code, sx, h) in enumerate(fcombo):
         u = values[code]
-        k = family_key(u, _SEX_STR[s], bool(h)) if u else ""
+        k = family_key(u, _SEX_NAMES[sx], bool(h)) if u else ""
         fam_key[j] = k or None
         fam_ph[j] = phonetic_key(k) or None
 
