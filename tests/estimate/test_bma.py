@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import gammaln
 
 from uncounted.estimate import bma as bma_mod
@@ -356,3 +358,35 @@ def test_mcmc_is_reproducible() -> None:
     np.testing.assert_array_equal(a.prob, b.prob)
     with pytest.raises(InputError, match="n_iter"):
         bma_posterior_mcmc(d, n_iter=0)
+
+
+# ----------------------------------------------------------------- properties
+@st.composite
+def _tables(draw: st.DrawFn) -> pd.DataFrame:
+    k = draw(st.integers(min_value=3, max_value=4))
+    cells = list(itertools.product([0, 1], repeat=k))[1:]
+    counts = draw(st.lists(st.integers(min_value=0, max_value=60), min_size=len(cells),
+                           max_size=len(cells)))
+    if sum(counts) == 0:
+        counts[0] = 1
+    df = pd.DataFrame(cells, columns=[f"L{j}" for j in range(k)])
+    df["count"] = counts
+    return df[df["count"] > 0].reset_index(drop=True)
+
+
+@given(_tables(), st.sampled_from([None, 0.5, 2.0]))
+@settings(max_examples=25, deadline=None)
+def test_posterior_invariants(df: pd.DataFrame, delta: float | None) -> None:
+    n = int(df["count"].sum())
+    post = bma_posterior(_arrays(df), delta=delta, grid_max=400)
+    assert post.prob.sum() == pytest.approx(1.0)
+    assert (post.prob >= 0).all()
+    assert post.graph_prob.sum() == pytest.approx(1.0)
+    lo, hi = post.interval()
+    assert n <= lo <= post.median() <= hi <= n + 400
+    assert n <= post.mode() <= n + 400
+    assert n <= post.mean() <= n + 400
+    # reversing the list order changes nothing
+    rev = df[[*reversed(df.columns[:-1]), "count"]]
+    np.testing.assert_allclose(bma_posterior(_arrays(rev), delta=delta, grid_max=400).prob,
+                               post.prob, rtol=1e-8, atol=1e-300)
