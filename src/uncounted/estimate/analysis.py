@@ -30,6 +30,7 @@ from uncounted.estimate.verdict import (
     VerdictRules,
     estimability,
     judge,
+    sampler_ess,
 )
 from uncounted.exceptions import EstimationError, EstimationWarning, InputError, UncountedError
 
@@ -227,7 +228,9 @@ def analyse_stratum(
         if m not in results:
             continue
         d = results[m].diagnostics
-        if m == "lcmcr" and (d.get("rhat", 1.0) > rules.max_rhat or d.get("ess", 1e9) < rules.min_ess):
+        ess = sampler_ess(d)
+        if m == "lcmcr" and (d.get("rhat", 1.0) > rules.max_rhat
+                             or (ess is not None and ess < rules.min_ess)):
             continue
         headline = m
         reason = HEADLINE_REASON.get(m, f"{m} was requested")

@@ -53,6 +53,13 @@ class Verdict:
         return {"verdict": self.verdict, "reasons": list(self.reasons), "checks": self.checks}
 
 
+def sampler_ess(diagnostics: Mapping[str, Any]) -> float | None:
+    """The smaller of bulk and tail ESS (or a plain ``ess``), if the method reports one."""
+    vals = [diagnostics.get(k) for k in ("ess", "ess_bulk", "ess_tail")]
+    finite = [float(v) for v in vals if v is not None and np.isfinite(v)]
+    return min(finite) if finite else None
+
+
 def estimability(hist: CaptureHistories, rules: VerdictRules = VerdictRules()) -> list[str]:
     """Reasons why no estimate should be attempted at all (empty list: go ahead)."""
     reasons = []
@@ -125,7 +132,7 @@ def judge(
     for m, r in results.items():
         d = r.diagnostics
         rhat = d.get("rhat")
-        ess = d.get("ess")
+        ess = sampler_ess(d)
         if rhat is not None and np.isfinite(rhat) and rhat > rules.max_rhat:
             reasons.append(f"{m}: chains have not converged (R-hat {rhat:.3f} > {rules.max_rhat})")
         if ess is not None and np.isfinite(ess) and ess < rules.min_ess:
