@@ -157,3 +157,31 @@ def test_normalize_examples() -> None:
     assert normalize("Ивaнов") == "Иванов"  # Latin a repaired
     assert normalize("Il’in") == "Il'in"
     assert normalize("A.P. Ivanov") == "A. P. Ivanov"
+
+
+@pytest.mark.parametrize("text", ["Неизвестный", "неизвестный солдат", "Unknown", "н/д", "-",
+                                  "?", "123", "", "Невідомий", "Тело неопознанное"])
+def test_placeholders_get_no_keys(text: str) -> None:
+    out = name_keys(pd.DataFrame({"name_raw": [text], "family_name": [None]}))
+    assert out.family_key.isna().all() and out.given_key.isna().all()
+    fields = name_keys(pd.DataFrame({"family_name": [text], "given_name": ["Неизвестный"]}))
+    assert fields.family_key.isna().all() and fields.given_key.isna().all()
+
+
+def test_brackets_digits_and_birth_marks_are_dropped() -> None:
+    out = name_keys(pd.DataFrame({"name_raw": [
+        "Иванов Иван Иванович (Ваня)", "Иванов Иван Иванович, 1985", "Иванов 1985 г.р.",
+        "Иванова (Петрова) Мария Ивановна"]}))
+    assert list(out.family_key) == ["ivanov", "ivanov", "ivanov", "ivanova"]
+    assert list(out.initials[:2]) == ["ii", "ii"]
+    assert out.initials[2] == ""
+    assert out.given_key[3] == "marja"
+
+
+def test_turkic_patronymic_particles() -> None:
+    p = parse_name("Мамедов Али Гасан оглы")
+    assert (p.family, p.given, p.patronymic, p.sex) == ("Мамедов", "Али", "Гасан оглы", "M")
+    out = name_keys(pd.DataFrame({"name_raw": ["Алиева Лейла Гасан кызы",
+                                               "Мамедов Али Гасан оглы"]}))
+    assert list(out.patronymic_key) == ["gasan", "gasan"]
+    assert list(out.sex_inferred) == ["F", "M"]

@@ -118,3 +118,19 @@ def test_fold_key_is_ascii_and_stable(text: str) -> None:
     assert k == fold_key(k) or not k.isascii() or True  # fold of a key need not be a key
     assert all(c.isascii() for c in k)
     assert fold_key(text) == k
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=25),
+                          st.text(alphabet="АБВгдеёжзийклмнопрстуфхцчшщъыьэюяіїєўABCxyz .,-'()",
+                                  max_size=25)), min_size=1, max_size=8))
+def test_name_keys_never_fails_and_keeps_rows(values: list[str | None]) -> None:
+    import pandas as pd
+
+    from uncounted.names import OUTPUT_COLUMNS, name_keys
+
+    df = pd.DataFrame({"name_raw": values, "family_name": list(reversed(values))})
+    out = name_keys(df)
+    assert len(out) == len(values) and list(out.columns) == list(OUTPUT_COLUMNS)
+    for k in out.family_key.dropna():
+        assert k.isascii()

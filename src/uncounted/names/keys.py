@@ -27,7 +27,14 @@ from uncounted.names.aliases import (
 )
 from uncounted.names.case import to_nominative
 from uncounted.names.declension import is_oblique_patronymic, surname_nominative
-from uncounted.names.parse import patronymic_sex, split_name, surname_sex, token_scores
+from uncounted.names.parse import (
+    is_placeholder,
+    particle_sex,
+    patronymic_sex,
+    split_name,
+    surname_sex,
+    token_scores,
+)
 from uncounted.names.phonetic import phonetic_key
 from uncounted.names.script import fold_key, has_cyrillic
 
@@ -74,6 +81,9 @@ def patronymic_key(text: str | None) -> str:
     """
     if not text:
         return ""
+    if particle_sex(text) is not None and len(text.split()) > 1:
+        father = lookup_given(text.split()[0])  # "Гасан оглы": the father's name itself
+        return father.key if father is not None else fold_key(text.split()[0])
     k = fold_key(text.split()[0])
     m = _PATR_SUFFIX.search(k)
     if m is None or m.start() == 0:
@@ -137,17 +147,18 @@ def given_key(text: str | None, sex: str | None = None) -> str:
     return _given(text.strip(), sex)[0]
 
 
-def _factorize(values: Any) -> tuple[np.ndarray, list[str | None]]:
+def _factorize(values: Any, names: bool = True) -> tuple[np.ndarray, list[str | None]]:
     """Codes into cleaned distinct values; the last distinct value is ``None`` (missing).
 
-    Blank strings count as missing.  Works on any array-like (arrow-backed strings are
+    Blank strings count as missing, and so do placeholders ("Неизвестный", "н/д") when
+    ``names`` is true.  Works on any array-like (arrow-backed strings are
     factorised by arrow itself).
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     cleaned: list[str | None] = []
     for u in uniques:
         s = str(u).strip() if u is not None else ""
-        cleaned.append(s or None)
+        cleaned.append(None if not s or (names and is_placeholder(s)) else s)
     codes = np.asarray(codes, dtype=np.int64)
     codes[codes < 0] = len(cleaned)
     cleaned.append(None)
@@ -155,7 +166,7 @@ def _factorize(values: Any) -> tuple[np.ndarray, list[str | None]]:
 
 
 def _sex_codes(values: Any) -> np.ndarray:
-    codes, uniques = _factorize(values)
+    codes, uniques = _factorize(values, names=False)
     table = np.array(
         [_SEX_WORDS.get(u.lower(), 0) if u else 0 for u in uniques], dtype=np.int8
     )
@@ -313,7 +324,7 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     for i in _used(pat_t):
         w = _first_word(values[i])
         if w:
-            p_sex[i] = _SEX_CODE.get(patronymic_sex(w) or "", 0)
+            p_sex[i] = _SEX_CODE.get(particle_sex(values[i]) or patronymic_sex(w) or "", 0)
     g_sex = np.zeros(size, np.int8)
     for i in _used(giv_t):
         w = _first_word(values[i])

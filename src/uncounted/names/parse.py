@@ -21,7 +21,8 @@ from uncounted.names.case import to_nominative
 from uncounted.names.declension import is_oblique_patronymic
 from uncounted.names.script import fold_key, fold_token, normalize, script_of
 
-__all__ = ["ParsedName", "parse_name", "patronymic_sex", "surname_sex", "token_scores"]
+__all__ = ["ParsedName", "parse_name", "patronymic_sex", "surname_sex", "token_scores",
+           "is_placeholder", "particle_sex"]
 
 # On folded keys (see script.fold_key): masculine patronymics and their oblique endings.
 _PATR_M = re.compile(r"(?:[oea]vich|ilich|kuzmich|fomich|lukich|nikitich|savich)(?:a|u|em|om|e)?$")
@@ -68,6 +69,9 @@ class ParsedName:
 @lru_cache(maxsize=200_000)
 def patronymic_sex(token: str) -> str | None:
     """'M' or 'F' if ``token`` (any script, any case form) is a patronymic, else None."""
+    ps = particle_sex(token)
+    if ps is not None:
+        return ps
     k = fold_token(token)
     if _PATR_M.search(k):
         return "M"
@@ -172,29 +176,85 @@ def _assign(words: list[str], latin: bool) -> tuple[str | None, str | None, str 
     return words[-1], " ".join(words[:-1]), None, conf
 
 
+_PARENS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
+_HAS_DIGIT = re.compile(r"\d")
+_BIRTH_MARK = re.compile(r"^(?:г\.?р\.?|гр\.|г\.|р\.|род\.?|b\.|born|рожд\.?|н\.|нар\.)$",
+                         re.IGNORECASE)
+# Turkic patronymic particles: "Мамедов Али Гасан оглы" (son of Гасан), "кызы" (daughter of)
+_PARTICLE_SEX = {"оглы": "M", "огли": "M", "оглу": "M", "улы": "M", "уулу": "M", "ogly": "M",
+                 "oglu": "M", "ogli": "M", "uly": "M", "uulu": "M", "кызы": "F", "кизи": "F",
+                 "гызы": "F", "qizi": "F", "kyzy": "F", "kizi": "F", "gyzy": "F"}
+# Words that mean "no name": a placeholder must never link records (unidentified bodies).
+_PLACEHOLDER_TEXT = """
+неизвестный неизвестная неизвестен неизвестно неизв неопознанный неопознанная неопознанное
+неопознан неустановленный неустановленная неустановленное неустановлен фио нет данных н д
+нд невідомий невідома невстановлений невстановлена невядомы невядомая тело труп солдат
+военнослужащий мужчина женщина человек чел unknown unidentified unnamed anonymous soldier
+body male female person n a na none null nan x xx xxx
+"""
+_PLACEHOLDER_WORDS = frozenset(_PLACEHOLDER_TEXT.split())
+
+
+def is_placeholder(text: str | None) -> bool:
+    """Whether a name field says "unknown" rather than naming anyone (Неизвестный, н/д, ?).
+
+    Such values get no keys at all, so that all unidentified people are not linked together.
+    """
+    if text is None:
+        return True
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return not words or all(w in _PLACEHOLDER_WORDS for w in words)
+
+
+def particle_sex(text: str | None) -> str | None:
+    """'M'/'F' when a patronymic ends in a Turkic particle (Гасан оглы, Гасан кызы)."""
+    if not text:
+        return None
+    return _PARTICLE_SEX.get(text.split()[-1].lower())
+
+
 @lru_cache(maxsize=500_000)
 def split_name(text: str) -> _Split:
-    """Split a name into raw parts without lemmatisation (the fast path of name_keys)."""
+    """Split a name into raw parts without lemmatisation (the fast path of name_keys).
+
+    Bracketed parts (nicknames, maiden names: "Иванова (Петрова) Мария") and words with
+    digits ("1985 г.р.") are dropped; a placeholder ("Неизвестный", "н/д") gives no parts.
+    """
     t = normalize(text)
-    if "(" in t or ")" in t:
-        t = " ".join(t.replace("(", " ").replace(")", " ").split())
     script = script_of(t)
+    if "(" in t or "[" in t:
+        t = " ".join(_PARENS.sub(" ", t).split())
+    if _HAS_DIGIT.search(t):
+        # "1985 г.р." (year of birth), "р. 1985", "b. 1985": drop the date and its marker
+        t = " ".join(w for w in t.split()
+                     if not _HAS_DIGIT.search(w) and not _BIRTH_MARK.match(w)).strip(" ,")
+    if is_placeholder(t):
+        return _Split(None, None, None, [], float("nan"), script)
     latin = script == "latin"
     if "," in t:
         left, right = t.split(",", 1)
-        fam = " ".join(left.split()) or None
         toks = right.replace(",", " ").split()
-        inits = [x for tok in toks if _INITIALS.match(tok) for x in _initial_letters(tok)]
         words = [tok for tok in toks if not _INITIALS.match(tok)]
-        given = words[0] if words else None
-        patr = words[1] if len(words) > 1 else None
-        return _Split(fam, given, patr, inits, 1.0, script)
+        if len(left.split()) <= 2 and (words or any(_INITIALS.match(x) for x in toks)):
+            fam = " ".join(left.split()) or None
+            inits = [x for tok in toks if _INITIALS.match(tok) for x in _initial_letters(tok)]
+            given = words[0] if words else None
+            patr = " ".join(words[1:]) if len(words) > 1 else None
+            return _Split(fam, given, patr, inits, 1.0, script)
+        t = left if not words else t.replace(",", " ")
     toks = t.split()
     inits = [x for tok in toks if _INITIALS.match(tok) for x in _initial_letters(tok)]
     words = [tok for tok in toks if not _INITIALS.match(tok)]
     if inits and len(words) == 1:
         # with initials, the word is the family name ("Иванов А.П.", "A. P. Ivanov")
         return _Split(words[0], None, None, inits, 1.0, script)
+    particle = next((i for i, w in enumerate(words) if i >= 2 and w.lower() in _PARTICLE_SEX),
+                    None)
+    if particle is not None:
+        patr = f"{words[particle - 1]} {words[particle]}"
+        rest = words[: particle - 1] + words[particle + 1:]
+        fam, given, _, conf = _assign(rest, latin)
+        return _Split(fam, given, patr, inits, conf, script)
     fam, given, patr, conf = _assign(words, latin)
     return _Split(fam, given, patr, inits, conf, script)
 
