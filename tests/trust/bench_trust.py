@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from uncounted.store import Store
+from uncounted.store import Store, audit, now
 from uncounted.store.audit import verify
 from uncounted.store.crypto import DEFAULT_SCRYPT_N, KeyRing
 from uncounted.store.redact import export_redacted
@@ -45,6 +45,16 @@ def main() -> None:
         _t("SensitiveStore.get x200",
            lambda: [ss.get("source", str(i), "contact") for i in range(200)])
         _t("audit.verify with key (200+ entries)", lambda: verify(store.con, key=ring[0].audit_key))
+
+        def many() -> None:
+            with store.transaction() as con:
+                for i in range(10000):
+                    audit.append(con, "bench", "bench.step", str(i), {"i": i}, now(),
+                                 anchor_key=ring[0].audit_key)
+
+        _t("audit.append x10,000 with key (one transaction)", many)
+        _t("audit.verify with key (10,000+ entries)",
+           lambda: verify(store.con, key=ring[0].audit_key))
         add_records(store, [{"name_raw": f"Фамилия{i} Имя{i % 300}", "family_name": f"Фамилия{i}",
                              "given_name": f"Имя{i % 300}", "birth_year": 1970 + i % 40}
                             for i in range(20000)])
