@@ -23,6 +23,12 @@ Differences from the R package
   ``N`` is not truncated unless ``n_max_factor`` is given (``n_max_factor=21`` reproduces R).
 * **The stick-breaking update is done on the log scale**, so ``1 - V_k`` cannot round to 0
   for empty trailing classes; rounding would bias the update of ``alpha`` towards 0.
+* **Label-swap moves** (Metropolis, with the stick-breaking weights integrated out) are
+  added to the Gibbs sweep.  Without them chains can keep a large class behind empty ones
+  (or in the last slot) for 10^5 sweeps, with a different ``alpha`` and a shifted ``N``; with
+  them the effective sample size of ``N`` on kosovo_aggregate roughly doubles.
+* Chains start from ``lambda`` drawn from its prior and stick-breaking weights drawn with
+  ``alpha = 1``.
 * Random numbers come from numba's Mersenne Twister, not GSL: runs agree with R's in
   distribution, not draw by draw.
 """
