@@ -265,3 +265,12 @@ def test_reference_loglinear_matches_closedp_mt_on_all(reference: dict[str, Any]
         assert fit_loglinear(h).estimate == pytest.approx(
             fit_closed_model(h, "Mt").abundance, rel=1e-10
         )
+
+
+def test_empty_list_is_dropped_with_warning() -> None:
+    h = _hist("HIV")
+    pats = np.column_stack([h.patterns, np.zeros(len(h.patterns), dtype=int)])
+    g = CaptureHistories(pats, h.counts, [*h.lists, "empty"])
+    with pytest.warns(EstimationWarning, match="dropped"):
+        r = LogLinear(model="Mt", interval="wald").fit(g).result_
+    assert r.estimate == pytest.approx(LogLinear(model="Mt", interval="wald").fit(h).result_.estimate)

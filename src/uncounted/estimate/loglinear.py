@@ -47,7 +47,12 @@ from uncounted.estimate.result import (
     Predicate,
     build_provenance,
 )
-from uncounted.estimate.sparse import bca_interval, check_estimable, mle_exists
+from uncounted.estimate.sparse import (
+    bca_interval,
+    check_estimable,
+    drop_empty_lists,
+    mle_exists,
+)
 from uncounted.exceptions import EstimationWarning, InputError, NotEstimableError
 
 __all__ = [
@@ -371,11 +376,13 @@ class LogLinear(Estimator):
         return search_loglinear(h, order, self.criterion, base)
 
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
-        h = histories
+        h, dropped = drop_empty_lists(histories)
         check_estimable(h)
         best, table = self._select(h)
         n = h.n_observed
         msgs = [w for w in best.fit.warnings if "aliased" not in w]
+        if dropped:
+            msgs.insert(0, f"lists with nobody on them were dropped: {dropped}")
         if best.fit.df_resid == 0:
             msgs.append(f"model {best.name()} is saturated: no degrees of freedom to check fit")
         a = 1 - self.level

@@ -443,11 +443,13 @@ class SparseMSE(Estimator):
         return sparse_modelfit(h, pairs)
 
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
-        h = histories
+        h, dropped = drop_empty_lists(histories)
         check_estimable(h)
         sf = self.select(h)
         a = (1 - self.level) / 2
         msgs = [f"glm: {w}" for w in sf.fit.warnings]
+        if dropped:
+            msgs.insert(0, f"lists with nobody on them were dropped: {dropped}")
         diag: dict[str, Any] = {
             "terms": sf.term_names(),
             "empty_overlaps": [f"{h.lists[i]}:{h.lists[j]}" for i, j in sf.empty],
@@ -540,6 +542,18 @@ def check_estimable(h: CaptureHistories, min_lists: int = 2) -> None:
             "relies on is absent: the number unobserved cannot be estimated. Check the "
             "record linkage or merge lists."
         )
+
+
+def drop_empty_lists(h: CaptureHistories) -> tuple[CaptureHistories, list[str]]:
+    """Remove lists that hold nobody (their main effect would be minus infinity).
+
+    Returns the reduced table and the names dropped; a table that would keep fewer than
+    two lists is returned unchanged (the estimability check then refuses it).
+    """
+    empty = [str(name) for name, s in h.list_sizes.items() if s == 0]
+    if not empty or h.k - len(empty) < 2:
+        return h, []
+    return h.subset([x for x in h.lists if x not in empty]), empty
 
 
 def stepwise_table(h: CaptureHistories, pthresh: float = 0.02) -> pd.DataFrame:
