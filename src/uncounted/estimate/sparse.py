@@ -455,6 +455,7 @@ class SparseMSE(Estimator):
             "empty_overlaps": [f"{h.lists[i]}:{h.lists[j]}" for i, j in sf.empty],
             "intercept": sf.fit.intercept,
             "intercept_se": sf.fit.intercept_se,
+            "stderr": math.sqrt(sf.dark_figure + sf.dark_figure**2 * sf.fit.cov[0, 0]),
             "deviance": sf.fit.deviance,
             "df": sf.fit.df_resid,
             "aic": sf.aic,
