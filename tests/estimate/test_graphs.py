@@ -15,6 +15,8 @@ from uncounted.estimate.graphs import (
     edges_to_adjacency,
     enumerate_decomposable_graphs,
     is_decomposable,
+    metropolis_graphs,
+    random_decomposable_graph,
 )
 from uncounted.exceptions import InputError
 
@@ -161,3 +163,38 @@ def _has_chordless_cycle(adj: tuple[int, ...]) -> bool:
                 if seen == mask:
                     return True
     return False
+
+
+@pytest.mark.parametrize("temperatures", [(1.0,), (1.0, 0.5, 0.25)])
+def test_metropolis_graphs_targets_the_score(temperatures: tuple[float, ...]) -> None:
+    # target exp(score) on the 61 decomposable graphs of 4 vertices: visit frequencies must
+    # approach the normalised weights, with or without tempering
+    graphs = enumerate_decomposable_graphs(4)
+    rng_scores = np.random.default_rng(0)
+    table = {g.adjacency: float(s) for g, s in zip(graphs, rng_scores.normal(0, 1.5, 61),
+                                                    strict=True)}
+    want = np.exp(np.array(list(table.values())))
+    want /= want.sum()
+    chain = metropolis_graphs(table.__getitem__, graphs[0].adjacency, 40_000, 1000,
+                              np.random.default_rng(1), temperatures=temperatures)
+    got = np.array([chain.visits.get(a, 0) for a in table]) / 40_000
+    assert 0.5 * np.abs(got - want).sum() < 0.05
+    assert chain.seen == set(table)  # every decomposable graph reachable by single edges
+    assert 0 < chain.accepted < chain.iterations
+
+
+def test_metropolis_graphs_rejects_bad_input() -> None:
+    g = enumerate_decomposable_graphs(3)[0]
+    rng = np.random.default_rng(0)
+    with pytest.raises(InputError, match="temperatures"):
+        metropolis_graphs(lambda a: 0.0, g.adjacency, 10, 0, rng, temperatures=(0.5, 1.0))
+    cycle = edges_to_adjacency(4, [(0, 1), (1, 2), (2, 3), (3, 0)])
+    with pytest.raises(InputError, match="decomposable"):
+        metropolis_graphs(lambda a: 0.0, cycle, 10, 0, rng)
+
+
+def test_random_decomposable_graph_is_decomposable() -> None:
+    rng = np.random.default_rng(5)
+    for k in (3, 6, 9):
+        for _ in range(20):
+            assert is_decomposable(random_decomposable_graph(k, rng))

@@ -307,6 +307,7 @@ def metropolis_graphs(
     n_iter: int,
     burn_in: int,
     rng: np.random.Generator,
+    temperatures: Sequence[float] = (1.0,),
 ) -> GraphChain:
     """Metropolis sampler over decomposable graphs with single-edge add/remove moves.
 
@@ -316,45 +317,70 @@ def metropolis_graphs(
     ``min(1, exp(log_score(new) - log_score(current)))`` (Giudici & Green 1999, whose
     add/delete moves are checked for decomposability; Madigan & York 1997, MC^3).
 
+    With several ``temperatures`` (inverse temperatures, the first 1) this is parallel
+    tempering (Geyer 1991): one replica per temperature targets ``exp(beta * log_score)``,
+    and after each sweep two neighbouring replicas propose to swap states, accepted with
+    probability ``min(1, exp((beta_i - beta_j) (s_j - s_i)))``.  Hot replicas cross the
+    low-probability valleys between modes of graph space; only the ``beta = 1`` replica is
+    recorded in ``visits``.
+
     Parameters
     ----------
     log_score : callable
         Unnormalised log posterior of a graph given its adjacency tuple (should cache).
     start : sequence of int
-        Adjacency bitmasks of a decomposable starting graph.
+        Adjacency bitmasks of a decomposable starting graph (all replicas start there).
     n_iter, burn_in : int
         Iterations kept and discarded.
     rng : numpy.random.Generator
         Source of randomness.
+    temperatures : sequence of float
+        Inverse temperatures, decreasing, starting at 1.
     """
     k = len(start)
     pairs = _all_pairs(k)
-    adj = [int(a) for a in start]
-    if not is_decomposable(adj):
+    betas = [float(b) for b in temperatures]
+    if not betas or betas[0] != 1.0 or any(not 0 < b <= 1 for b in betas):
+        raise InputError(f"Inverse temperatures must start at 1 and lie in (0, 1]; got {betas}.")
+    n_rep = len(betas)
+    first = [int(a) for a in start]
+    if not is_decomposable(first):
         raise InputError("The starting graph of the chain must be decomposable.")
-    cur_key = tuple(adj)
-    cur = log_score(cur_key)
-    seen = {cur_key}
+    states = [list(first) for _ in range(n_rep)]
+    keys = [tuple(first)] * n_rep
+    cur = [log_score(keys[0])] * n_rep
+    seen = {keys[0]}
     visits: dict[tuple[int, ...], int] = {}
     accepted = 0
     total = n_iter + burn_in
-    choices = rng.integers(0, len(pairs), size=total)
-    log_u = np.log(rng.random(total))
+    choices = rng.integers(0, len(pairs), size=(total, n_rep))
+    log_u = np.log(rng.random((total, n_rep)))
+    swap_at = rng.integers(0, max(n_rep - 1, 1), size=total)
+    log_u_swap = np.log(rng.random(total))
     for it in range(total):
-        u, v = pairs[int(choices[it])]
-        prop = list(adj)
-        prop[u] ^= 1 << v
-        prop[v] ^= 1 << u
-        if is_decomposable(prop):
-            key = tuple(prop)
-            new = log_score(key)
-            seen.add(key)
-            if new - cur >= log_u[it]:
-                adj, cur_key, cur = prop, key, new
-                accepted += 1
+        for r in range(n_rep):
+            u, v = pairs[int(choices[it, r])]
+            prop = list(states[r])
+            prop[u] ^= 1 << v
+            prop[v] ^= 1 << u
+            if is_decomposable(prop):
+                key = tuple(prop)
+                new = log_score(key)
+                seen.add(key)
+                if betas[r] * (new - cur[r]) >= log_u[it, r]:
+                    states[r], keys[r], cur[r] = prop, key, new
+                    if r == 0:
+                        accepted += 1
+        if n_rep > 1:
+            i = int(swap_at[it])
+            j = i + 1
+            if (betas[i] - betas[j]) * (cur[j] - cur[i]) >= log_u_swap[it]:
+                states[i], states[j] = states[j], states[i]
+                keys[i], keys[j] = keys[j], keys[i]
+                cur[i], cur[j] = cur[j], cur[i]
         if it >= burn_in:
-            visits[cur_key] = visits.get(cur_key, 0) + 1
-    return GraphChain(visits, seen, accepted, total, cur_key)
+            visits[keys[0]] = visits.get(keys[0], 0) + 1
+    return GraphChain(visits, seen, accepted, total, keys[0])
 
 
 def random_decomposable_graph(k: int, rng: np.random.Generator) -> tuple[int, ...]:
