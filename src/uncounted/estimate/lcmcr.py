@@ -80,17 +80,27 @@ ESS_PER_CHAIN_MIN = 100.0
 CHAINS_DISAGREE_P = 0.001
 
 
-def _chain_seeds(random_state: Any, chains: int, n_blocks: int) -> list[list[int]]:
-    """``chains`` independent lists of ``n_blocks + 1`` 32-bit seeds (one per kernel call)."""
+def _root_seed(random_state: Any) -> np.random.SeedSequence:
+    """The SeedSequence all chain seeds derive from (fresh OS entropy for ``None``)."""
     if isinstance(random_state, np.random.SeedSequence):
-        root = random_state
-    elif isinstance(random_state, np.random.Generator):
-        root = np.random.SeedSequence(int(random_state.integers(0, 2**63 - 1)))
-    else:
-        root = np.random.SeedSequence(random_state)
+        return random_state
+    if isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(int(random_state.integers(0, 2**63 - 1)))
+    return np.random.SeedSequence(random_state)
+
+
+def _chain_seeds(
+    root: np.random.SeedSequence, chains: int, n_blocks: int
+) -> list[list[int]]:
+    """``chains`` independent lists of ``n_blocks + 1`` 32-bit seeds (one per kernel call).
+
+    Spawns from a copy, so a SeedSequence passed by the user gives the same seeds every fit.
+    """
+    base = np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key,
+                                  pool_size=root.pool_size)
     return [
         [int(s) for s in child.generate_state(n_blocks + 1, dtype=np.uint32)]
-        for child in root.spawn(chains)
+        for child in base.spawn(chains)
     ]
 
 
@@ -197,7 +207,7 @@ class LCMCR(Estimator):
 
     # ------------------------------------------------------------------ sampling
     def _sample(
-        self, histories: CaptureHistories
+        self, histories: CaptureHistories, root: np.random.SeedSequence
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Run all chains; return N, alpha and K* draws (chains × samples) and redraw count."""
         patterns = np.ascontiguousarray(histories.patterns, dtype=np.int8)
@@ -217,7 +227,7 @@ class LCMCR(Estimator):
         draw_blocks = [per_block] * (samples // per_block)
         if samples % per_block:
             draw_blocks.append(samples % per_block)
-        seeds = _chain_seeds(self.random_state, chains, len(warm_blocks) + len(draw_blocks))
+        seeds = _chain_seeds(root, chains, len(warm_blocks) + len(draw_blocks))
 
         total = chains * (burnin + samples * thin)
         out_n = np.empty((chains, samples), dtype=np.int64)
@@ -283,7 +293,8 @@ class LCMCR(Estimator):
                 "The capture-history table is empty (nobody observed); there is nothing to "
                 "estimate from."
             )
-        draws, alpha, kstar, redraws = self._sample(histories)
+        root = _root_seed(self.random_state)
+        draws, alpha, kstar, redraws = self._sample(histories, root)
         self.draws_ = draws
         self.alpha_draws_ = alpha
         self.kstar_draws_ = kstar
@@ -293,7 +304,7 @@ class LCMCR(Estimator):
         lower, upper = (float(q) for q in np.quantile(pooled, [0.025, 0.975]))
         diagnostics, flags = self._diagnostics(draws, kstar, alpha, redraws, n)
         for msg in flags.values():
-            warnings.warn(msg, EstimationWarning, stacklevel=4)
+            warnings.warn(msg, EstimationWarning, stacklevel=3)  # the caller of fit()
             logger.info("%s", msg)
         diagnostics["flags"] = sorted(flags)
 
@@ -314,6 +325,7 @@ class LCMCR(Estimator):
             draws=pooled,
             models=None,
             provenance=build_provenance(histories, seed=seed, settings=settings,
+                                        seed_entropy=str(root.entropy),
                                         sampler="uncounted numba Gibbs (frequency table)"),
         )
 
