@@ -131,3 +131,11 @@ def test_linkage_sensitivity_shows_split_clusters_raise_estimate(seed: int) -> N
     assert df.loc[0.99, "f1_share"] > df.loc[0.9, "f1_share"]
     assert df.loc[0.9, "lower"] <= 4000 <= df.loc[0.9, "upper"]
     assert df["relative_to_median"].between(0.5, 2).all()
+
+
+def test_refusal_when_independence_mle_does_not_exist() -> None:
+    # B and C always appear together and never with D: the table lies on a face of the
+    # marginal cone, so even the independence model has no finite MLE
+    h = CaptureHistories(np.array([[0, 0, 0, 1], [0, 1, 1, 0]]), [5, 5], list("ABCD"))
+    reason = refusal_reason(h)
+    assert reason is not None and "independence model does not exist" in reason

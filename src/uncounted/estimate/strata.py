@@ -47,7 +47,10 @@ EstimatorFactory = Callable[[], Estimator] | Estimator
 def refusal_reason(h: CaptureHistories, min_lists: int = 3) -> str | None:
     """Why a stratum's table cannot support an estimate, or ``None`` if it can be tried.
 
-    A list is *informative* if it holds someone but not everyone observed in the stratum.
+    Refused: fewer than ``min_lists`` *informative* lists (holding someone but not everyone
+    observed in the stratum), no overlap between any two lists, or no finite MLE for the
+    independence model (Fienberg & Rinaldo 2012).  Estimator-specific failures (e.g. a
+    chosen model without MLE) are caught when fitting.
     """
     sizes = h.list_sizes
     n = h.n_observed
@@ -63,6 +66,14 @@ def refusal_reason(h: CaptureHistories, min_lists: int = 3) -> str | None:
     np.fill_diagonal(ov, 0)
     if ov.sum() == 0:
         return "no two lists share anyone: there is no overlap to estimate from"
+    from uncounted.estimate.loglinear import loglinear_design
+    from uncounted.estimate.sparse import mle_exists
+
+    if not mle_exists(loglinear_design(h.k, ()), h.cell_counts().astype(float)):
+        return (
+            "the maximum likelihood estimate of even the independence model does not exist "
+            "(the zero cells of this table put it at the boundary)"
+        )
     return None
 
 
