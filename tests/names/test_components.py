@@ -185,3 +185,17 @@ def test_turkic_patronymic_particles() -> None:
                                                "Мамедов Али Гасан оглы"]}))
     assert list(out.patronymic_key) == ["gasan", "gasan"]
     assert list(out.sex_inferred) == ["F", "M"]
+
+
+def test_name_keys_accepts_arrow_and_duckdb() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    table = pa.table({"name_raw": ["Sasha Ivanov", None], "sex": ["M", None]})
+    out = name_keys(table)
+    assert out.family_key[0] == "ivanov" and out.given_key[0] == "aleksandr"
+    con = duckdb.connect()
+    rel = con.sql("SELECT 'Иванова Александра Петровича' AS name_raw")
+    out = name_keys(rel)
+    assert out.family_key[0] == "ivanov" and out.patronymic_key[0] == "petr"
+    con.close()

@@ -29,6 +29,7 @@ __all__ = ["surname_nominative", "given_oblique_forms", "is_oblique_patronymic"]
 _SIB_VELAR = set("гкхжшчщ")
 _HUSH = set("жшчщц")
 _CONS = set("бвгджзйклмнпрстфхцчшщ")
+_OBLIQUE_FINAL = frozenset("аоуюяеймі")
 
 # (ending, replacement, sex it implies, needs sex) — longest first
 _POSSESSIVE = ("ов", "ев", "ёв", "ин", "ын")
@@ -79,7 +80,7 @@ def surname_nominative(word: str, sex: str | None, oblique: bool = False
     """
     low = word.lower()
     n = len(low)
-    if n < 4:
+    if n < 4 or low[-1] not in _OBLIQUE_FINAL:  # every oblique ending below ends in these
         return None
 
     def out(stem_len: int, add: str, s: str | None) -> tuple[str, str | None]:

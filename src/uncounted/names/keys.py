@@ -211,12 +211,33 @@ def _col_or_missing(df: pd.DataFrame, name: str) -> Any:
     return np.full(len(df), None, dtype=object)
 
 
+def _as_frame(table: Any) -> pd.DataFrame:
+    """Accept a pandas DataFrame, a pyarrow Table or a DuckDB relation."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pa = None
+    if pa is not None and isinstance(table, pa.RecordBatchReader):
+        table = table.read_all()
+    if pa is not None and isinstance(table, pa.Table):
+        cols = [c for c in INPUT_COLUMNS if c in table.column_names]
+        return table.select(cols).to_pandas() if cols else table.to_pandas()
+    if hasattr(table, "arrow") and hasattr(table, "columns"):  # duckdb.DuckDBPyRelation
+        return _as_frame(table.arrow())
+    raise InputError(
+        f"name_keys expects a pandas DataFrame, a pyarrow Table or a DuckDB relation; got "
+        f"{type(table).__name__}."
+    )
+
+
 def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     """Turn a table of names into the columns linkage compares.
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame (or pyarrow.Table, or DuckDB relation)
         Any of the columns ``name_raw, family_name, given_name, patronymic, sex`` (missing
         columns and nulls allowed).  When a row has any of the separate name parts, those
         are used and ``name_raw`` is ignored; otherwise ``name_raw`` is parsed.
@@ -250,8 +271,7 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     InputError
         If ``df`` is not a DataFrame or has none of the input columns.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"name_keys expects a pandas DataFrame, got {type(df).__name__}")
+    df = _as_frame(df)
     present = [c for c in INPUT_COLUMNS if c in df.columns]
     if not present and len(df.columns):
         raise InputError(

@@ -178,6 +178,7 @@ def _assign(words: list[str], latin: bool) -> tuple[str | None, str | None, str 
 
 _PARENS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
 _HAS_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[^\W\d_]+")
 _BIRTH_MARK = re.compile(r"^(?:г\.?р\.?|гр\.|г\.|р\.|род\.?|b\.|born|рожд\.?|н\.|нар\.)$",
                          re.IGNORECASE)
 # Turkic patronymic particles: "Мамедов Али Гасан оглы" (son of Гасан), "кызы" (daughter of)
@@ -202,8 +203,12 @@ def is_placeholder(text: str | None) -> bool:
     """
     if text is None:
         return True
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    return not words or all(w in _PLACEHOLDER_WORDS for w in words)
+    first = _WORD.search(text)
+    if first is None:
+        return True
+    if first.group(0).lower() not in _PLACEHOLDER_WORDS:  # fast exit for real names
+        return False
+    return all(w in _PLACEHOLDER_WORDS for w in _WORD.findall(text.lower()))
 
 
 def particle_sex(text: str | None) -> str | None:
