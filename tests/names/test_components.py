@@ -199,3 +199,16 @@ def test_name_keys_accepts_arrow_and_duckdb() -> None:
     out = name_keys(rel)
     assert out.family_key[0] == "ivanov" and out.patronymic_key[0] == "petr"
     con.close()
+
+
+def test_fields_holding_more_than_their_part() -> None:
+    out = name_keys(pd.DataFrame({
+        "family_name": ["Иванов Иван Иванович", "Римский Корсаков", "Петров", "Сидоров"],
+        "given_name": [None, None, "Александр Петрович", "А."],
+        "patronymic": [None, None, None, "П."],
+    }))
+    assert list(out.family_key) == ["ivanov", "rimskij korsakov", "petrov", "sidorov"]
+    assert out.given_key[0] == "ivan" and out.patronymic_key[0] == "ivan"
+    assert pd.isna(out.given_key[1])
+    assert out.given_key[2] == "aleksandr" and out.patronymic_key[2] == "petr"
+    assert pd.isna(out.given_key[3]) and out.initials[3] == "ap"

@@ -60,6 +60,7 @@ _SEX_WORDS = {
     "f": 2, "female": 2, "woman": 2, "ж": 2, "жен": 2, "женский": 2, "жін": 2, "w": 2,
 }
 _WORD_SPLIT = re.compile(r"([\s\-]+)")
+_INITIALS_FIELD = re.compile(r"^\s*(?:[^\W\d_]{1,2}\.\s*)+[^\W\d_]?\s*$|^\s*[^\W\d_]\s*$")
 
 
 @lru_cache(maxsize=200_000)
@@ -333,6 +334,8 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         fam_t = np.where(need_parse, pfam[raw_c], fam_t)
         giv_t = np.where(need_parse, pgiv[raw_c], giv_t)
         pat_t = np.where(need_parse, ppat[raw_c], pat_t)
+    # --- separate fields that hold more than their part
+    fam_t, giv_t, pat_t = _repair_fields(tok, fam_t, giv_t, pat_t, has_fields & ~need_parse)
     values = tok.values
     size = len(values)
 
@@ -384,6 +387,10 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         if u is None:
             giv_key[j], giv_alias[j] = None, empty
             continue
+        if _INITIALS_FIELD.match(u):  # "А." or "А.П." in the given-name column
+            giv_key[j], giv_alias[j] = None, empty
+            giv_init[j] = fold_key(u)[:1]
+            continue
         k, al, _, obl = _given(u, _SEX_NAMES[sx], bool(h))
         giv_key[j], giv_alias[j], giv_obl[j] = (k or None), al, obl
         giv_init[j] = k[:1]
@@ -403,7 +410,11 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     pat_key = np.full(size, None, dtype=object)
     pat_init = np.full(size, "", dtype="<U1")
     for i in _used(pat_t):
-        k = patronymic_key(values[i])
+        u = values[i]
+        if u and _INITIALS_FIELD.match(u):
+            pat_init[i] = fold_key(u)[:1]
+            continue
+        k = patronymic_key(u)
         pat_key[i] = k or None
         pat_init[i] = k[:1]
 
@@ -429,6 +440,57 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         },
         index=df.index,
     )
+
+
+def _repair_fields(tok: _Tokens, fam_t: np.ndarray, giv_t: np.ndarray, pat_t: np.ndarray,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fix separate fields that hold more than their part.
+
+    * the whole name in the family column (given and patronymic empty): parsed, if the
+      parse finds a lexicon given name or a patronymic ("Иванов Иван Иванович");
+    * given name and patronymic together in the given column, patronymic empty
+      ("Александр Петрович").
+    """
+    size = len(tok.values)
+    fam_only = rows & (fam_t > 0) & (giv_t == 0) & (pat_t == 0)
+    if fam_only.any():
+        new_f = np.arange(size, dtype=np.int64)
+        new_g = np.zeros(size, np.int64)
+        new_p = np.zeros(size, np.int64)
+        for i in np.flatnonzero(np.bincount(fam_t[fam_only], minlength=size)):
+            v = tok.values[i]
+            if v is None or len(v.split()) < 2:
+                continue
+            sp = split_name(v)
+            if sp.given and (sp.patronymic or token_scores(sp.given.split()[0])[0] == 2):
+                new_f[i], new_g[i], new_p[i] = (tok.id(sp.family), tok.id(sp.given),
+                                                tok.id(sp.patronymic))
+        size2 = len(tok.values)
+        pad = size2 - size
+        if pad:
+            new_f = np.concatenate([new_f, np.arange(size, size2)])
+            new_g = np.concatenate([new_g, np.zeros(pad, np.int64)])
+            new_p = np.concatenate([new_p, np.zeros(pad, np.int64)])
+        fam_t, giv_t, pat_t = (np.where(fam_only, new_f[fam_t], fam_t),
+                               np.where(fam_only, new_g[fam_t], giv_t),
+                               np.where(fam_only, new_p[fam_t], pat_t))
+    giv_patr = rows & (giv_t > 0) & (pat_t == 0)
+    if giv_patr.any():
+        size = len(tok.values)
+        split_g = np.arange(size, dtype=np.int64)
+        split_p = np.zeros(size, np.int64)
+        for i in np.flatnonzero(np.bincount(giv_t[giv_patr], minlength=size)):
+            v = tok.values[i]
+            ws = v.split() if v else []
+            if len(ws) >= 2 and patronymic_sex(ws[-1]) is not None:
+                split_g[i], split_p[i] = tok.id(" ".join(ws[:-1])), tok.id(ws[-1])
+        size2 = len(tok.values)
+        if size2 > size:
+            split_g = np.concatenate([split_g, np.arange(size, size2)])
+            split_p = np.concatenate([split_p, np.zeros(size2 - size, np.int64)])
+        giv_t, pat_t = (np.where(giv_patr, split_g[giv_t], giv_t),
+                        np.where(giv_patr, split_p[giv_t], pat_t))
+    return fam_t, giv_t, pat_t
 
 
 def _combo(codes: np.ndarray, sex: np.ndarray, hint: np.ndarray
