@@ -474,17 +474,14 @@ def auto_grid_start(n_observed: int) -> int:
     return int(max(5 * n_observed, 1000))
 
 
-def auto_grid_max(n_observed: int, n_graphs: int | None = None) -> int:
-    """Largest grid bound the automatic rule may reach.
+def auto_grid_max(n_observed: int) -> int:
+    """Largest grid bound the automatic rule may reach: ``max(40 n, 100000)``.
 
-    ``max(40 n, 100000)``, and, when the number of graphs is given, at most
-    ``3e8 / n_graphs`` (the reference capped dga's ``graphs x grid`` matrix at 3e8 cells;
-    kept so the automatic ``M`` matches the reference's).
+    The reference runs of dga also capped its ``graphs x grid`` matrix at 3e8 cells, a
+    memory limit of that implementation that no reference table reached; this one never
+    holds that matrix, so the cap is not applied.
     """
-    cap = max(40 * n_observed, 100_000)
-    if n_graphs:
-        cap = min(cap, int(3e8 // n_graphs) - 1)
-    return int(cap)
+    return int(max(40 * n_observed, 100_000))
 
 
 def _check_grid(nmissing: npt.ArrayLike) -> np.ndarray:
@@ -589,7 +586,7 @@ def bma_posterior(
         raise InputError("An array prior on N needs an explicit grid (nmissing or grid_max); "
                          "with the automatic grid pass a function N -> log p(N).")
     n_obs = int(round(table.n))
-    cap = auto_grid_max(n_obs, len(graphs))
+    cap = auto_grid_max(n_obs)
     hi = min(auto_grid_start(n_obs), cap)
     acc = _Accum.empty(len(graphs))
     lo = 0
