@@ -112,6 +112,9 @@ def lexicon() -> _Lexicon:
         forms: list[tuple[str, int]] = [(name, _KIND_CANONICAL)]
         forms += [(x, _KIND_EQUIVALENT) for x in _split(uk) + _split(be) + _split(other)]
         forms += [(x, _KIND_DIMINUTIVE) for x in _split(dims)]
+        # patronymics are built on the full Cyrillic forms only: "Alex" (other) must not
+        # claim the stem of Алексеевич
+        stem_forms = {fold_key(x) for x in [name, *_split(uk), *_split(be)]}
         keys: set[str] = set()
         for form, kind in forms:
             k = fold_key(form)
@@ -121,7 +124,7 @@ def lexicon() -> _Lexicon:
             entries = index.setdefault(k, [])
             if all(e[0] != idx for e in entries):
                 entries.append((idx, kind))
-            if sex == "M" and kind != _KIND_DIMINUTIVE:
+            if sex == "M" and k in stem_forms:
                 stems.setdefault(stem_of(k), idx)
             for obl in given_oblique_forms(form, sex):
                 ok = fold_key(obl)
