@@ -16,6 +16,7 @@ def _table(n: int, **cols) -> pd.DataFrame:
         "birth_y": [pd.NA] * n, "birth_m": [pd.NA] * n, "birth_d": [pd.NA] * n,
         "birth_year_est": [pd.NA] * n, "sex_c": [None] * n, "dead": [False] * n,
         "event_start": [pd.NA] * n, "event_end": [pd.NA] * n,
+        "patronymic_key": [None] * n, "given_init": [None] * n, "given_aliases": [None] * n,
     })
     for k, v in cols.items():
         t[k] = v
@@ -112,3 +113,31 @@ def test_thresholds_nest_and_match_independent_runs(seed: int) -> None:
     hi, lo = together[0.9].root, together[0.3].root
     for r in np.unique(hi):
         assert len(np.unique(lo[hi == r])) == 1
+
+
+def test_birth_years_patronymics_given_names_and_two_deaths_separate_people() -> None:
+    day = 19000
+    t = _table(
+        8,
+        birth_year_est=[1990, 1996, 1991, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA],
+        patronymic_key=[None, None, None, "petr", "petra", "ivan", None, None],
+        given_init=[None] * 6 + ["a", "i"],
+        given_aliases=[None] * 6 + [["aleksandr", "sasha"], ["ivan", "vania"]],
+        dead=[False] * 4 + [False, False, True, True],
+        event_start=[pd.NA] * 6 + [day, day + 40], event_end=[pd.NA] * 6 + [day, day + 40],
+    )
+    p = _pairs([(1, 2, 0.99), (1, 3, 0.99), (4, 5, 0.99), (4, 6, 0.99), (7, 8, 0.99)])
+    c = constrained_clusters(t, p, [0.9])[0.9]
+    assert not _same(c, 1, 2) and _same(c, 1, 3)       # 6 years apart vs 1 year apart
+    assert _same(c, 4, 5) and not _same(c, 4, 6)       # one edit apart vs another father
+    assert not _same(c, 7, 8)                          # other initial, no shared alias; two deaths
+    reasons = ";".join(c.flags.values())
+    for r in ("birth_year", "patronymic", "given_name"):
+        assert r in reasons
+
+
+def test_shared_alias_is_not_a_given_name_conflict() -> None:
+    t = _table(2, given_init=["a", "s"],
+               given_aliases=[["aleksandr", "sasha"], ["aleksandr", "sasha"]])
+    c = constrained_clusters(t, _pairs([(1, 2, 0.99)]), [0.9])[0.9]
+    assert _same(c, 1, 2)

@@ -94,8 +94,9 @@ def test_link_store_is_incremental(store: Store, fast_settings) -> None:
     # a label changes the fingerprint: a new run, same model
     a, b = (int(x) for x in o3.result.pairs.iloc[0][["record_uid_l", "record_uid_r"]])
     with store.transaction() as con:
-        con.execute("INSERT INTO pair_labels VALUES (nextval('seq_label'), ?, ?, 'non_match', "
-                    "'rev', NULL, ?, 1, 'review')", [a, b, now()])
+        con.execute("INSERT INTO pair_labels (label_id, record_uid_l, record_uid_r, decision, "
+                    "reviewer, decided_at) VALUES (nextval('seq_label'), ?, ?, 'non_match', "
+                    "'rev', ?)", [a, b, now()])
     o4 = link_store(store, settings=fast_settings, name_keys=name_keys_standin, actor="a")
     assert o4.action == "reused_model"
     cl = load_current_clusters(store).set_index("record_uid")["cluster_id"]

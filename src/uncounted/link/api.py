@@ -110,7 +110,8 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
         table[list(CONFLICT_COLUMNS)], pairs, settings.all_thresholds,
         match_pairs=match_pairs, non_match_pairs=non_match_pairs,
         respect_conflicts=settings.respect_conflicts,
-        death_tolerance_days=settings.death_tolerance_days, dob_conflicts=settings.dob_conflicts)
+        death_tolerance_days=settings.death_tolerance_days, dob_conflicts=settings.dob_conflicts,
+        birth_year_tolerance=settings.birth_year_tolerance)
     ttable = threshold_table(pairs, clusterings, match_pairs, non_match_pairs)
     timings["cluster"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0

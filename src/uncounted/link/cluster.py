@@ -17,11 +17,26 @@ The rule
    * were labelled ``non_match`` by a person (forced cut), or
    * both have a full date of birth and the two dates differ by more than a day/month swap
      or a single differing part (year, month or day) — ``dob``, or
+   * have (estimated) years of birth more than ``birth_year_tolerance`` apart (an age is a
+     year of birth too, given the event date) — ``birth_year``, or
+   * both have a patronymic and the two differ by more than one edit (the patronymic names
+     the father, and the names step reduces all its case forms and scripts to one key) —
+     ``patronymic``, or
+   * have given names with different first letters that share no alias (Саша and Александр
+     share one; Иван and Пётр do not) — ``given_name``, or
    * come from the same list with different record ids and conflicting details (different
      sex, or estimated birth years more than 2 apart) — ``same_source``, or
    * one records a death (killed, died of wounds) and the other records the person alive
      (any other event) more than ``death_tolerance_days`` after the end of the death's date
-     range — ``alive_after_death``.
+     range — ``alive_after_death``, or
+   * both record a death, more than ``death_tolerance_days`` apart — ``two_deaths``.
+
+   On the project's generator none of these rules separates two records of one person
+   (measured on 19,138 true pairs of 20,000 records) except ``given_name``, which separates
+   0.2% of them (where the names step misread a given name), while ``birth_year`` separates
+   19% of the pairs of *different* people who share family and given name, ``patronymic``
+   11%, ``two_deaths`` 5%, and ``given_name`` 78% of the pairs of different people who share
+   a family name (docs/linkage.md).
 
    A refused pair at or above the threshold flags both resulting clusters with the reason
    (``flagged`` column), so reviewers see where the model and the data disagree.
@@ -45,7 +60,8 @@ log = logging.getLogger(__name__)
 
 #: Columns of the prepared table the conflict rules need.
 CONFLICT_COLUMNS = ("unique_id", "source", "record_id", "birth_y", "birth_m", "birth_d",
-                    "birth_year_est", "sex_c", "dead", "event_start", "event_end")
+                    "birth_year_est", "sex_c", "dead", "event_start", "event_end",
+                    "patronymic_key", "given_init", "given_aliases")
 
 
 @dataclass
@@ -68,7 +84,8 @@ class Clustering:
 class _Records:
     """Per-record attributes as plain Python lists (fast scalar access in the greedy loop)."""
 
-    def __init__(self, table: pd.DataFrame, death_tolerance_days: int, dob: bool) -> None:
+    def __init__(self, table: pd.DataFrame, death_tolerance_days: int, dob: bool,
+                 birth_year_tolerance: int = 4) -> None:
         def ints(col: str) -> list[int | None]:
             v = pd.to_numeric(table[col], errors="coerce")
             return [None if pd.isna(x) else int(x) for x in v.tolist()]
@@ -86,6 +103,13 @@ class _Records:
         self.dead = [bool(x) for x in table["dead"].fillna(False).tolist()]
         self.tol = int(death_tolerance_days)
         self.dob = dob
+        self.by_tol = int(birth_year_tolerance)
+        pat = table["patronymic_key"].astype(object).tolist() if "patronymic_key" in table else [None] * len(table)
+        self.pat = [p if isinstance(p, str) and p else None for p in pat]
+        gi = table["given_init"].astype(object).tolist() if "given_init" in table else [None] * len(table)
+        self.gi = [g if isinstance(g, str) and g else None for g in gi]
+        al = table["given_aliases"].tolist() if "given_aliases" in table else [None] * len(table)
+        self.alias = [frozenset(a) if a is not None and len(a) else frozenset() for a in al]
 
     def conflict(self, i: int, j: int) -> str | None:
         """Why records i and j cannot be one person (None if they can)."""
@@ -97,6 +121,15 @@ class _Records:
                 swapped = yi == yj and mi == dj and di == mj
                 if same < 2 and not swapped:
                     return "dob"
+        yi, yj = self.ye[i], self.ye[j]
+        if yi is not None and yj is not None and abs(yi - yj) > self.by_tol:
+            return "birth_year"
+        pi, pj = self.pat[i], self.pat[j]
+        if pi is not None and pj is not None and pi != pj and not _within_one_edit(pi, pj):
+            return "patronymic"
+        gi, gj = self.gi[i], self.gi[j]
+        if gi is not None and gj is not None and gi != gj and self.alias[i].isdisjoint(self.alias[j]):
+            return "given_name"
         if self.src[i] == self.src[j] and self.rid[i] != self.rid[j]:
             si, sj = self.sex[i], self.sex[j]
             if si is not None and sj is not None and si != sj:
@@ -105,18 +138,32 @@ class _Records:
             if yi is not None and yj is not None and abs(yi - yj) > 2:
                 return "same_source"
         for a, b in ((i, j), (j, i)):
-            if self.dead[a] and not self.dead[b]:
-                ea, sb = self.ee[a], self.es[b]
-                if ea is not None and sb is not None and sb > ea + self.tol:
-                    return "alive_after_death"
+            ea, sb = self.ee[a], self.es[b]
+            if self.dead[a] and ea is not None and sb is not None and sb > ea + self.tol:
+                return "two_deaths" if self.dead[b] else "alive_after_death"
         return None
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i:] == b[i + 1:]
 
 
 def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: Any, *,
                          match_pairs: pd.DataFrame | None = None,
                          non_match_pairs: pd.DataFrame | None = None,
-                         respect_conflicts: bool = True, death_tolerance_days: int = 7,
-                         dob_conflicts: bool = True) -> dict[float, Clustering]:
+                         respect_conflicts: bool = True, death_tolerance_days: int = 14,
+                         dob_conflicts: bool = True,
+                         birth_year_tolerance: int = 4) -> dict[float, Clustering]:
     """Cluster records at each threshold (see the module docstring for the rule).
 
     Parameters
@@ -138,7 +185,7 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     n = len(table)
     uids = table["unique_id"].to_numpy(dtype="int64")
     pos = pd.Series(np.arange(n), index=uids)
-    recs = _Records(table, death_tolerance_days, dob_conflicts)
+    recs = _Records(table, death_tolerance_days, dob_conflicts, birth_year_tolerance)
     parent = list(range(n))
     members: dict[int, list[int]] = {}
     forbid: dict[int, set[int]] = {}

@@ -130,6 +130,13 @@ def _comparisons(keyed: bool = True) -> list[Any]:
             "event_y_l = event_y_r AND event_m_l = event_d_r AND event_d_l = event_m_r",
             label_for_charts="event day/month swapped"),
         cll.CustomLevel(f"{gap} <= 3", label_for_charts="event within 3 days"),
+        # wounded, then died of those wounds: the death is recorded later than the wound
+        cll.CustomLevel(
+            "(dead_r AND NOT dead_l AND event_start_r >= event_start_l"
+            " AND event_start_r - event_end_l <= 60)"
+            " OR (dead_l AND NOT dead_r AND event_start_l >= event_start_r"
+            " AND event_start_l - event_end_r <= 60)",
+            label_for_charts="alive, then dead within 60 days"),
         cll.CustomLevel(f"{gap} <= 30", label_for_charts="event within 30 days"),
         cll.ElseLevel(),
     ], output_column_name="event")

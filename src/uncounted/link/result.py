@@ -63,7 +63,8 @@ class LinkResult:
                 self.records[list(CONFLICT_COLUMNS)], self.pairs, [t],
                 match_pairs=self.match_pairs, non_match_pairs=self.non_match_pairs,
                 respect_conflicts=s.respect_conflicts,
-                death_tolerance_days=s.death_tolerance_days, dob_conflicts=s.dob_conflicts))
+                death_tolerance_days=s.death_tolerance_days, dob_conflicts=s.dob_conflicts,
+                birth_year_tolerance=s.birth_year_tolerance))
         return self.clusterings[t]
 
     def clusters_at(self, threshold: float) -> pd.DataFrame:

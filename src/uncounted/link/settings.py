@@ -14,7 +14,7 @@ from typing import Any
 
 from uncounted.exceptions import InputError
 
-DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
+DEFAULT_THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class LinkSettings:
     ----------
     threshold:
         Match probability at or above which two records are joined when clustering (the
-        default threshold; the threshold table shows the others).
+        default threshold; the threshold table shows the others).  0.5: a pair is joined when
+        the model finds it more likely a match than not; on the project's generator it gives
+        the best pairwise and B-cubed F1 of the candidates (docs/benchmarks-link.md).
     floor:
         Predictions below this match probability are dropped (kept pairs are stored and feed
         the expected-recall column of the threshold table).
@@ -47,8 +49,10 @@ class LinkSettings:
         Break clusters that would chain records which cannot be one person (see
         :mod:`uncounted.link.cluster`). Off only for experiments.
     death_tolerance_days:
-        A record of a person alive (wounded, missing) more than this many days after a record
-        of their death conflicts with it.
+        A record of a person alive (wounded, missing), or of a second death, more than this
+        many days after a record of their death conflicts with it.
+    birth_year_tolerance:
+        Two records whose (estimated) years of birth differ by more than this conflict.
     m_floor:
         Smallest m (and u) probability of a comparison level after training (see
         :func:`uncounted.link.model.smooth_m_probabilities`).
@@ -57,7 +61,7 @@ class LinkSettings:
         a conflict.
     """
 
-    threshold: float = 0.9
+    threshold: float = 0.5
     floor: float = 0.01
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
     seed: int = 20240224
@@ -68,6 +72,7 @@ class LinkSettings:
     m_floor: float = 1e-4
     respect_conflicts: bool = True
     death_tolerance_days: int = 14
+    birth_year_tolerance: int = 4
     dob_conflicts: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -100,6 +105,8 @@ class LinkSettings:
             problems.append(f"The 'prior_recall' parameter must be in (0, 1]. Got {self.prior_recall}.")
         if not 0 < self.m_floor < 0.01:
             problems.append(f"The 'm_floor' parameter must be in (0, 0.01). Got {self.m_floor}.")
+        if self.birth_year_tolerance < 0:
+            problems.append("The 'birth_year_tolerance' parameter must be >= 0.")
         if self.death_tolerance_days < 0:
             problems.append("The 'death_tolerance_days' parameter must be >= 0.")
         if problems:
