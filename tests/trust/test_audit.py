@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from uncounted.exceptions import AuditError
 from uncounted.store import Store, audit, now
@@ -169,3 +172,39 @@ def test_delete_first_entry_and_everything(store: Store) -> None:
     store.con.execute("DELETE FROM audit_log")
     rep = verify(store.con)
     assert not rep.ok and any("entries 1-10 deleted" in p for p in rep.problems)
+
+
+@pytest.fixture(scope="module")
+def chain() -> Iterator[Store]:
+    with Store(":memory:") as s:
+        _fill(s, 12, key=KEY)
+        yield s
+
+
+_FIELDS = ["logged_at", "actor", "action", "object", "detail", "prev_hash", "hash"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seq=st.integers(1, 12), field=st.sampled_from([*_FIELDS, "delete", "truncate"]))
+def test_property_any_single_tamper_is_found_at_or_before_it(chain: Store, seq: int,
+                                                             field: str) -> None:
+    con = chain.con
+    con.execute("BEGIN")
+    try:
+        if field == "delete":
+            con.execute("DELETE FROM audit_log WHERE seq = ?", [seq])
+        elif field == "truncate":
+            con.execute("DELETE FROM audit_log WHERE seq >= ?", [seq])
+        elif field == "logged_at":
+            con.execute("UPDATE audit_log SET logged_at = logged_at + INTERVAL 1 SECOND "
+                        "WHERE seq = ?", [seq])
+        elif field == "detail":
+            con.execute("""UPDATE audit_log SET detail = '{"i": -1}' WHERE seq = ?""", [seq])
+        else:
+            con.execute(f"UPDATE audit_log SET {field} = 'x' || {field} WHERE seq = ?", [seq])
+        for key in (None, KEY):
+            rep = verify(con, key=key)
+            assert not rep.ok and rep.first_bad_seq is not None and rep.first_bad_seq <= seq
+    finally:
+        con.execute("ROLLBACK")
+    assert verify(con, key=KEY).ok

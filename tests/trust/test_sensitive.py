@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from uncounted.exceptions import CryptoError, InputError
@@ -141,3 +142,33 @@ def test_ciphertext_length_hides_value_length(store: Store, keyring: KeyRing) ->
 def test_pad_roundtrip(data: bytes) -> None:
     p = pad(data)
     assert len(p) % 32 == 0 and unpad(p) == data
+
+
+@pytest.fixture(scope="module")
+def mem_pair() -> Iterator[tuple[Store, SensitiveStore]]:
+    with Store(":memory:") as s:
+        ring = KeyRing(b"\x01" * 32)
+        yield s, SensitiveStore(s, ring)
+
+
+@settings(max_examples=100, deadline=None)
+@given(owner=st.text(st.characters(codec=None, exclude_categories=()), min_size=1, max_size=30),
+       value=st.text(st.characters(exclude_categories=()), max_size=200))
+def test_property_any_text_roundtrips_or_is_refused(mem_pair: tuple[Store, SensitiveStore],
+                                                    owner: str, value: str) -> None:
+    _, ss = mem_pair
+    try:
+        ss.put("source", owner, "note", value)
+    except InputError:
+        # Only NUL in the id, or text that is not valid Unicode (lone surrogates), is refused.
+        assert "\x00" in owner or any(0xD800 <= ord(c) <= 0xDFFF for c in owner + value)
+        return
+    assert ss.get("source", owner, "note") == value
+
+
+def test_lone_surrogates_refused(store: Store, keyring: KeyRing) -> None:
+    ss = SensitiveStore(store, keyring)
+    with pytest.raises(InputError, match="surrogate"):
+        ss.put("source", "a", "note", "bad \ud800 text")
+    with pytest.raises(InputError, match="surrogate"):
+        ss.put("source", "\udfff", "note", "ok")

@@ -57,9 +57,18 @@ def unpad(data: bytes) -> bytes:
     return data[:i]
 
 
+def _utf8(name: str, value: str) -> bytes:
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{name} is not valid Unicode text (lone surrogate at position "
+                         f"{exc.start}); decode the input properly") from exc
+
+
 def _check_part(name: str, value: object) -> str:
     if not isinstance(value, str) or not value or "\x00" in value:
         raise InputError(f"{name} must be a non-empty string without NUL; got {value!r}")
+    _utf8(name, value)
     return value
 
 
@@ -163,10 +172,11 @@ class SensitiveStore:
         if not isinstance(value, str):
             raise InputError(f"a sensitive value must be a string; got {type(value).__name__}")
         if self.keyring is not None:
-            blob = self.keyring.encrypt(pad(value.encode("utf-8")),
+            blob = self.keyring.encrypt(pad(_utf8("value", value)),
                                         associated_data(owner_kind, owner_id, field))
             return [owner_kind, owner_id, field, True, None, blob]
         if self.allow_plaintext:
+            _utf8("value", value)
             log.warning("storing sensitive %s.%s in clear: this project has no key",
                         owner_kind, field)
             return [owner_kind, owner_id, field, False, value, None]
