@@ -407,3 +407,31 @@ def test_mcmc_agrees_with_enumeration_on_six_lists_hare() -> None:
 def test_mcmc_agrees_with_enumeration_on_six_lists_ukdat() -> None:
     # ~15 s of enumeration (18,154 graphs x 54,881 grid points)
     _six_list_agreement("UKdat", n_iter=5000)
+
+
+def test_prior_and_graph_argument_errors() -> None:
+    d = _arrays(MY3)
+    with pytest.raises(InputError, match="one value per grid point"):
+        bma_posterior(d, nmissing=np.arange(10), prior_n=np.zeros(3))
+    with pytest.raises(InputError, match="At least one graph"):
+        bma_posterior(d, grid_max=10, graphs=[])
+    with pytest.raises(InputError, match="vertices"):
+        bma_posterior(d, grid_max=10, graphs=enumerate_decomposable_graphs(4)[:2])
+
+
+def test_mcmc_explicit_grid_not_from_zero_with_informative_prior() -> None:
+    # the ?bma.cr 3-list settings: delta = 1, Nmissing = 1:300, negative-binomial prior
+    a, b = 13.14, 55.17
+
+    def prior(n: np.ndarray) -> np.ndarray:
+        return (n * np.log(b) - (n + a) * np.log1p(b) + gammaln(n + a) - gammaln(n + 1)
+                - gammaln(a))
+
+    grid = np.arange(1, 301)
+    exact = bma_posterior(_arrays(MY3), delta=1.0, nmissing=grid, prior_n=prior)
+    assert exact.mean() == pytest.approx(733.452369111851, rel=1e-9)  # dga, r_reference.json
+    mc = bma_posterior_mcmc(_arrays(MY3), delta=1.0, nmissing=grid, prior_n=prior,
+                            n_iter=3000, burn_in=200, chains=2, random_state=0)
+    assert mc.nmissing[0] == 1 and mc.grid_max == 300
+    assert mc.mean() == pytest.approx(exact.mean(), rel=1e-3)
+    assert mc.median() == exact.median()

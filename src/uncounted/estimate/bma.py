@@ -168,7 +168,12 @@ def _resolve_prior(prior: str | LogPriorN | npt.ArrayLike | None,
         out = np.asarray(prior(n_total), dtype=float)
     else:
         out = np.asarray(prior, dtype=float)
-    out = np.broadcast_to(np.asarray(out, dtype=float), n_total.shape).astype(float)
+    try:
+        out = np.broadcast_to(np.asarray(out, dtype=float), n_total.shape).astype(float)
+    except ValueError:
+        raise InputError(
+            f"The log prior on N has shape {np.shape(out)}; it must give one value per grid "
+            f"point ({n_total.size}).") from None
     if np.isnan(out).any() or np.isposinf(out).any():
         raise InputError("The log prior on N must be finite or -inf on every grid value.")
     return out
@@ -574,6 +579,8 @@ def bma_posterior(
                 "bma_posterior_mcmc (BMA(method='mcmc')) for more lists.")
         graphs = enumerate_decomposable_graphs(k)
     graphs = tuple(graphs)
+    if not graphs:
+        raise InputError("At least one graph is needed to average over.")
     if any(g.k != k for g in graphs):
         raise InputError(f"Every graph must have {k} vertices, one per list.")
     design = _design(table, graphs, _graph_log_prior(graphs, log_prior_graph))
