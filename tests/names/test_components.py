@@ -212,3 +212,12 @@ def test_fields_holding_more_than_their_part() -> None:
     assert pd.isna(out.given_key[1])
     assert out.given_key[2] == "aleksandr" and out.patronymic_key[2] == "petr"
     assert pd.isna(out.given_key[3]) and out.initials[3] == "ap"
+
+
+@pytest.mark.parametrize(("form", "sex"), [("Толик", "M"), ("Сергею", "M"), ("Марии", "F"),
+                                           ("Maria", "F"), ("Саша", None), ("Женя", None),
+                                           ("Александра", None), ("Ивана", None)])
+def test_sex_of_given_form(form: str, sex: str | None) -> None:
+    from uncounted.names.aliases import sex_of_form
+
+    assert sex_of_form(form) == sex

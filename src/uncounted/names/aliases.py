@@ -31,6 +31,7 @@ __all__ = [
     "lexicon",
     "lookup_given",
     "given_form",
+    "sex_of_form",
     "father_from_patronymic_stem",
     "stem_of",
 ]
@@ -293,6 +294,25 @@ def lookup_given(token: str, sex: str | None = None) -> GivenName | None:
         ``None`` when the form is not in the lexicon.
     """
     return given_form(token, sex)[0]
+
+
+@lru_cache(maxsize=200_000)
+def sex_of_form(token: str) -> str | None:
+    """The sex of a given-name form when every name it can stand for has that sex.
+
+    Толик -> 'M'; Саша, Женя, Валя -> None (male and female names share them).
+    """
+    key = fold_key(token)
+    if not key:
+        return None
+    # a nominative of one sex can be an oblique form of the other (Александра, Ивана)
+    cands = _candidates(key, None) + (
+        _candidates(key, None, oblique=True) if has_cyrillic(token) else [])
+    if not cands:
+        found = given_form(token)[0]
+        return found.sex if found is not None else None
+    sexes = {g.sex for _, g in cands}
+    return sexes.pop() if len(sexes) == 1 else None
 
 
 def father_from_patronymic_stem(stem: str) -> GivenName | None:

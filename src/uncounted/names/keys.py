@@ -23,6 +23,7 @@ from uncounted.names.aliases import (
     father_from_patronymic_stem,
     given_form,
     lookup_given,
+    sex_of_form,
     stem_of,
 )
 from uncounted.names.case import to_nominative
@@ -351,10 +352,8 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     g_sex = np.zeros(size, np.int8)
     for i in _used(giv_t):
         w = _first_word(values[i])
-        if w and token_scores(w)[0] == 2:
-            gn = lookup_given(w)
-            if gn is not None:
-                g_sex[i] = _SEX_CODE[gn.sex]
+        if w:
+            g_sex[i] = _SEX_CODE.get(sex_of_form(w) or "", 0)
     f_sex = np.zeros(size, np.int8)
     for i in _used(fam_t):
         u = values[i]
