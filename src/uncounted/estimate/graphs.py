@@ -66,8 +66,14 @@ def _popcount(x: int) -> int:
     return int(x).bit_count()
 
 
-def _bits(mask: int) -> tuple[int, ...]:
-    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
+def _bits(mask: int) -> list[int]:
+    """Indices of the set bits of ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def edges_to_adjacency(k: int, edges: Sequence[tuple[int, int]]) -> tuple[int, ...]:
@@ -98,20 +104,49 @@ def mcs_order(adj: Sequence[int]) -> list[int]:
     """
     k = len(adj)
     weight = [0] * k
-    visited = 0
+    unvisited = (1 << k) - 1
     order: list[int] = []
     for _ in range(k):
         best = -1
         best_w = -1
-        for v in range(k):
-            if not visited >> v & 1 and weight[v] > best_w:
+        for v in _bits(unvisited):
+            if weight[v] > best_w:
                 best, best_w = v, weight[v]
         order.append(best)
-        visited |= 1 << best
-        nb = adj[best] & ~visited
-        for u in _bits(nb):
+        unvisited &= ~(1 << best)
+        for u in _bits(adj[best] & unvisited):
             weight[u] += 1
     return order
+
+
+def _junction(adj: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Cliques and separators in one MCS pass, or ``None`` if the graph is not chordal.
+
+    Chordality (Tarjan & Yannakakis 1984): in an MCS order every vertex's earlier-visited
+    neighbours ``P(v)`` must be complete.  Cliques (Blair & Peyton 1993, sec. 4): ``v``
+    extends the current clique when ``P(v)`` is that whole clique; otherwise the current
+    clique is maximal and ``P(v) + {v}`` starts a new one, joined through separator ``P(v)``.
+    """
+    cliques: list[int] = []
+    seps: list[int] = []
+    seen = 0
+    current = 0
+    for v in mcs_order(adj):
+        pred = adj[v] & seen
+        for u in _bits(pred):
+            if pred & ~adj[u] & ~(1 << u):
+                return None  # two earlier neighbours of v are not adjacent: a chordless cycle
+        if current and pred == current:
+            current |= 1 << v
+        else:
+            if current:
+                cliques.append(current)
+            current = pred | (1 << v)
+            if pred:
+                seps.append(pred)
+        seen |= 1 << v
+    cliques.append(current)
+    return tuple(cliques), tuple(seps)
 
 
 def is_decomposable(adj: Sequence[int]) -> bool:
@@ -120,16 +155,7 @@ def is_decomposable(adj: Sequence[int]) -> bool:
     In an MCS order, each vertex's earlier-visited neighbours must form a clique; checking
     that for every vertex is the Tarjan & Yannakakis (1984) test.
     """
-    order = mcs_order(adj)
-    seen = 0
-    for v in order:
-        pred = adj[v] & seen
-        for u in _bits(pred):
-            # every other earlier neighbour of v must be adjacent to u
-            if (pred & ~(1 << u)) & ~adj[u]:
-                return False
-        seen |= 1 << v
-    return True
+    return _junction(adj) is not None
 
 
 def cliques_and_separators(adj: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -146,26 +172,10 @@ def cliques_and_separators(adj: Sequence[int]) -> tuple[tuple[int, ...], tuple[i
     InputError
         If the graph is not decomposable.
     """
-    if not is_decomposable(adj):
+    out = _junction(adj)
+    if out is None:
         raise InputError("The graph is not decomposable (chordal); it has no junction tree.")
-    order = mcs_order(adj)
-    cliques: list[int] = []
-    seps: list[int] = []
-    seen = 0
-    current = 0
-    for v in order:
-        pred = adj[v] & seen
-        if current and pred == current:
-            current |= 1 << v
-        else:
-            if current:
-                cliques.append(current)
-            current = pred | (1 << v)
-            if pred:
-                seps.append(pred)
-        seen |= 1 << v
-    cliques.append(current)
-    return tuple(cliques), tuple(seps)
+    return out
 
 
 @dataclass(frozen=True)
@@ -216,7 +226,7 @@ class DecomposableGraph:
 
     def clique_lists(self) -> tuple[tuple[int, ...], ...]:
         """Cliques as sorted tuples of vertex indices, sorted."""
-        return tuple(sorted(_bits(c) for c in self.cliques))
+        return tuple(sorted(tuple(_bits(c)) for c in self.cliques))
 
     def describe(self, names: Sequence[str] | None = None) -> str:
         """Cliques in dga's notation, e.g. ``[A,B][B,C]`` (cliques in sorted order)."""
@@ -357,14 +367,18 @@ def metropolis_graphs(
     log_u = np.log(rng.random((total, n_rep)))
     swap_at = rng.integers(0, max(n_rep - 1, 1), size=total)
     log_u_swap = np.log(rng.random(total))
+    chordal: dict[tuple[int, ...], bool] = {}  # proposals repeat: test each graph once
     for it in range(total):
         for r in range(n_rep):
             u, v = pairs[int(choices[it, r])]
             prop = list(states[r])
             prop[u] ^= 1 << v
             prop[v] ^= 1 << u
-            if is_decomposable(prop):
-                key = tuple(prop)
+            key = tuple(prop)
+            ok = chordal.get(key)
+            if ok is None:
+                ok = chordal[key] = is_decomposable(prop)
+            if ok:
                 new = log_score(key)
                 seen.add(key)
                 if betas[r] * (new - cur[r]) >= log_u[it, r]:
