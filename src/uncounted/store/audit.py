@@ -332,6 +332,28 @@ def seal(con: duckdb.DuckDBPyConnection, key: bytes, *, at: datetime | None = No
     return _seal(con, key, at)
 
 
+def reseal(con: duckdb.DuckDBPyConnection, old_key: bytes | None, new_key: bytes, *,
+           at: datetime | None = None) -> int:
+    """Move the seal to a new audit key (key rotation); return the sealed seq.
+
+    The whole chain is verified first, with the old key when there is one, so a rotation never
+    launders a tampered log.
+
+    Raises
+    ------
+    AuditError
+        The log does not verify.
+    """
+    rep = verify(con, key=old_key)
+    if not rep.ok:
+        raise AuditError("the audit log does not verify, so it is not re-sealed: "
+                         + "; ".join(rep.problems[:3]))
+    if not _anchors_exist(con):
+        raise AuditError(f"table {ANCHOR_TABLE} is missing")
+    con.execute(f"DELETE FROM {ANCHOR_TABLE} WHERE kind = 'sealed'")
+    return _seal(con, new_key, at or datetime.now(UTC).replace(tzinfo=None))
+
+
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     """(seq, hash) of the last entry: write it down out of band to detect a rollback later."""
     row = con.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()

@@ -43,6 +43,7 @@ from uncounted.exceptions import CryptoError
 log = logging.getLogger(__name__)
 
 KEYPARAMS_FILE = "keyparams.json"
+NEXT_KEYPARAMS_FILE = "keyparams.next.json"
 DB_DIR = ".uncounted"  # same as uncounted.store.db.DB_DIR (not imported to keep this module light)
 ENV_PASSPHRASE = "UNCOUNTED_PASSPHRASE"
 ENV_KEYFILE = "UNCOUNTED_KEYFILE"
@@ -70,6 +71,40 @@ def _unb64(text: str) -> bytes:
 def keyparams_path(project_dir: str | Path) -> Path:
     """Where a project keeps its salt, scrypt parameters and key check value."""
     return Path(project_dir) / DB_DIR / KEYPARAMS_FILE
+
+
+def next_keyparams_path(project_dir: str | Path) -> Path:
+    """Parameters of the next key while a key rotation is under way."""
+    return Path(project_dir) / DB_DIR / NEXT_KEYPARAMS_FILE
+
+
+def finish_rotation(project_dir: str | Path, active_key_id: str | None) -> bool:
+    """Settle the key files after a rotation, given the key id the data now uses.
+
+    If the pending parameters belong to the active key they replace the current ones; if the
+    current ones do, the pending file is stale (the rotation did not commit) and is removed.
+    Returns True when the parameters changed.  Safe to call at any time.
+
+    Raises
+    ------
+    CryptoError
+        Neither parameter file matches the key the data uses.
+    """
+    pending_path = next_keyparams_path(project_dir)
+    pending = _load_pending(project_dir)
+    if pending is None:
+        return False
+    if active_key_id is None or pending.get("key_id") == active_key_id:
+        os.replace(pending_path, keyparams_path(project_dir))
+        log.info("key rotation finished: the project now uses key %s", active_key_id)
+        return True
+    current = _load_params(project_dir)
+    if current.get("key_id") == active_key_id:
+        pending_path.unlink()
+        log.info("removed the parameters of a key rotation that did not commit")
+        return False
+    raise CryptoError(f"neither key parameter file matches the key the data uses "
+                      f"({active_key_id}); restore keyparams.json from a backup")
 
 
 def encryption_configured(project_dir: str | Path) -> bool:
@@ -211,6 +246,18 @@ class KeyRing:
         CryptoError
             If neither or both of ``passphrase`` and ``keyfile`` are given, or parameters exist.
         """
+        if keyparams_path(project_dir).exists() and not overwrite:
+            raise CryptoError(f"{keyparams_path(project_dir)} already exists; this project has "
+                              "a key (rotate it with prepare_rotation / rotate_key)")
+        ring, params = cls._generate(passphrase, keyfile, scrypt_n)
+        _write_private(keyparams_path(project_dir),
+                       json.dumps(params, indent=2).encode("utf-8"), overwrite=overwrite)
+        log.info("created %s key %s for %s", ring.mode, ring.key_id, project_dir)
+        return ring
+
+    @classmethod
+    def _generate(cls, passphrase: str | None, keyfile: str | Path | None,
+                  scrypt_n: int) -> tuple[KeyRing, dict[str, Any]]:
         if (passphrase is None) == (keyfile is None):
             raise CryptoError("give exactly one of passphrase= or keyfile= to create a key")
         params: dict[str, Any] = {"version": 1, "cipher": "AES-256-GCM"}
@@ -230,9 +277,22 @@ class KeyRing:
             ring = cls(master, "keyfile")
         params["check"] = _b64(ring._check_value())
         params["key_id"] = ring.key_id
-        _write_private(keyparams_path(project_dir),
-                       json.dumps(params, indent=2).encode("utf-8"), overwrite=overwrite)
-        log.info("created %s key %s for %s", ring.mode, ring.key_id, project_dir)
+        return ring, params
+
+    @classmethod
+    def prepare_rotation(cls, project_dir: str | Path, *, passphrase: str | None = None,
+                         keyfile: str | Path | None = None,
+                         scrypt_n: int = DEFAULT_SCRYPT_N) -> KeyRing:
+        """Make the next key and write its parameters to ``keyparams.next.json``.
+
+        The data still uses the current key: :meth:`SensitiveStore.rotate_key
+        <uncounted.store.sensitive.SensitiveStore.rotate_key>` re-encrypts it in one transaction
+        and then calls :func:`finish_rotation`.  Until then, unlocking with the new passphrase
+        finds the pending parameters, and the store refuses the key if the data does not use it.
+        """
+        ring, params = cls._generate(passphrase, keyfile, scrypt_n)
+        _write_private(next_keyparams_path(project_dir),
+                       json.dumps(params, indent=2).encode("utf-8"), overwrite=True)
         return ring
 
     @classmethod
@@ -245,7 +305,24 @@ class KeyRing:
             "wrong passphrase or key file" if the key check value does not verify; or the project
             has no key parameters, or they are malformed.
         """
-        params = _load_params(project_dir)
+        try:
+            return cls._from_passphrase_params(_load_params(project_dir), passphrase, project_dir)
+        except CryptoError:
+            pending = _load_pending(project_dir)
+            if pending is None:
+                raise
+            try:
+                ring = cls._from_passphrase_params(pending, passphrase, project_dir)
+            except CryptoError:
+                pass
+            else:
+                log.warning("unlocked with the key of an unfinished key rotation")
+                return ring
+            raise
+
+    @classmethod
+    def _from_passphrase_params(cls, params: dict[str, Any], passphrase: str,
+                                project_dir: str | Path) -> KeyRing:
         if params.get("mode") != "passphrase":
             raise CryptoError(
                 f"this project is locked with a key file, not a passphrase; set {ENV_KEYFILE}"
@@ -282,7 +359,14 @@ class KeyRing:
             )
         ring = cls(master, "keyfile")
         if project_dir is not None:
-            ring._verify_check(_check_blob(_load_params(project_dir), project_dir))
+            try:
+                ring._verify_check(_check_blob(_load_params(project_dir), project_dir))
+            except CryptoError:
+                pending = _load_pending(project_dir)
+                if pending is None or pending.get("key_id") != ring.key_id:
+                    raise
+                ring._verify_check(_check_blob(pending, project_dir))
+                log.warning("unlocked with the key of an unfinished key rotation")
         return ring
 
     @classmethod
@@ -334,6 +418,17 @@ def _load_params(project_dir: str | Path) -> dict[str, Any]:
     if not isinstance(params, dict) or params.get("version") != 1:
         raise CryptoError(f"{path}: unknown key parameter format")
     return params
+
+
+def _load_pending(project_dir: str | Path) -> dict[str, Any] | None:
+    path = next_keyparams_path(project_dir)
+    if not path.is_file():
+        return None
+    try:
+        params = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return params if isinstance(params, dict) and params.get("version") == 1 else None
 
 
 def _check_blob(params: dict[str, Any], project_dir: str | Path) -> bytes:

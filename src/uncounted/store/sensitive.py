@@ -10,7 +10,8 @@ one witness's phone number under another's name) and it would decrypt cleanly; w
 fails to decrypt and :class:`~uncounted.exceptions.CryptoError` says so.
 
 Crash points (see :mod:`uncounted.store.crashpoints`): ``sensitive.put_many.after_delete``,
-``sensitive.encrypt_existing.row`` (once per row).
+``sensitive.encrypt_existing.row`` (once per row), ``sensitive.rotate_key.row`` (once per
+value), ``sensitive.rotate_key.after_commit``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from uncounted.exceptions import CryptoError, InputError
+from uncounted.store import audit
 from uncounted.store.crashpoints import crashpoint
-from uncounted.store.crypto import KeyRing, encryption_configured
-from uncounted.store.db import Store
+from uncounted.store.crypto import KeyRing, encryption_configured, finish_rotation
+from uncounted.store.db import Store, now
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,27 @@ def _check_part(name: str, value: object) -> str:
     return value
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                      [name]).fetchone()
+    return bool(row and row[0])
+
+
+def active_key_id(store: Store) -> str | None:
+    """The public id of the key the encrypted values use (None: not recorded yet)."""
+    with store._lock:
+        if not _has_table(store.con, "key_state"):
+            return None
+        row = store.con.execute("SELECT key_id FROM key_state WHERE id = 1").fetchone()
+    return None if row is None else str(row[0])
+
+
+def _claim_key(con: duckdb.DuckDBPyConnection, keyring: KeyRing) -> None:
+    if _has_table(con, "key_state"):
+        con.execute("INSERT INTO key_state SELECT 1, ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM key_state)", [keyring.key_id, now()])
+
+
 def _project_dir(store: Store) -> Path | None:
     if store.path == ":memory:":
         return None
@@ -102,6 +126,14 @@ class SensitiveStore:
             project = _project_dir(store)
             allow_plaintext = project is None or not encryption_configured(project)
         self.allow_plaintext = allow_plaintext
+        if keyring is not None:
+            active = active_key_id(store)
+            if active is not None and active != keyring.key_id:
+                raise CryptoError(
+                    f"this key ({keyring.key_id}) is not the key the project's sensitive values "
+                    f"use ({active}). If a key rotation was interrupted, unlock with the other "
+                    "passphrase or key file; crypto.finish_rotation() then settles the key files"
+                )
 
     def put(self, owner_kind: str, owner_id: str, field: str, value: str) -> None:
         """Store (or replace) one value, in one transaction with an audit entry.
@@ -154,6 +186,8 @@ class SensitiveStore:
                                 "field, encrypted, value, ciphertext FROM _sensitive_batch")
                 finally:
                     con.unregister("_sensitive_batch")
+            if self.keyring is not None:
+                _claim_key(con, self.keyring)
             if len(rows) == 1:
                 self.store.audit("sensitive.put", f"{rows[0][0]}:{rows[0][1]}",
                                  {"field": rows[0][2], "encrypted": bool(rows[0][3])})
@@ -267,8 +301,77 @@ class SensitiveStore:
                 )
                 crashpoint("sensitive.encrypt_existing.row")
             if rows:
+                _claim_key(con, self.keyring)
                 self.store.audit("sensitive.encrypt_existing", None, {"n": len(rows)})
         return len(rows)
+
+    def rotate_key(self, new: KeyRing, project_dir: str | Path | None = None) -> int:
+        """Re-encrypt every value under ``new`` in one transaction; return how many.
+
+        Use after :meth:`KeyRing.prepare_rotation` (for instance when someone who knew the
+        passphrase has left or been detained).  The audit seal moves to the new audit key in the
+        same transaction, after the whole log has been verified with the old one.  After the
+        commit the pending key parameters replace the old ones (:func:`finish_rotation`); a
+        crash between the two is settled by calling that function again.
+
+        Notes
+        -----
+        Rotation protects what is written from now on and copies taken from now on.  It cannot
+        take back a copy of the database and the old passphrase someone already has.
+
+        Raises
+        ------
+        CryptoError
+            No current key, or a value does not decrypt with it (nothing is changed then).
+        AuditError
+            The audit log does not verify (nothing is changed).
+        """
+        old = self.keyring
+        if old is None:
+            raise CryptoError("rotate_key needs the current key")
+        if project_dir is None:
+            project_dir = _project_dir(self.store)
+        with self.store.transaction() as con:
+            rows = con.execute(
+                "SELECT owner_kind, owner_id, field, ciphertext FROM sensitive_values "
+                "WHERE encrypted"
+            ).fetchall()
+            fresh = []
+            for kind, oid, fld, blob in rows:
+                aad = associated_data(kind, oid, fld)
+                fresh.append((kind, oid, fld, new.encrypt(old.decrypt(bytes(blob), aad), aad)))
+                crashpoint("sensitive.rotate_key.row")
+            if fresh:
+                batch = pa.table({
+                    "owner_kind": [r[0] for r in fresh], "owner_id": [r[1] for r in fresh],
+                    "field": [r[2] for r in fresh],
+                    "ciphertext": pa.array([r[3] for r in fresh], pa.binary()),
+                })
+                con.register("_rekey_batch", batch)
+                try:
+                    con.execute(
+                        "UPDATE sensitive_values s SET ciphertext = b.ciphertext "
+                        "FROM _rekey_batch b WHERE s.owner_kind = b.owner_kind "
+                        "AND s.owner_id = b.owner_id AND s.field = b.field"
+                    )
+                finally:
+                    con.unregister("_rekey_batch")
+            if _has_table(con, "key_state"):
+                con.execute("DELETE FROM key_state")
+                con.execute("INSERT INTO key_state VALUES (1, ?, ?)", [new.key_id, now()])
+            self.store.audit("key.rotate", None, {"old_key_id": old.key_id,
+                                                  "new_key_id": new.key_id, "n": len(fresh)})
+            sealed = _has_table(con, audit.ANCHOR_TABLE) and con.execute(
+                f"SELECT count(*) FROM {audit.ANCHOR_TABLE} WHERE kind = 'sealed'"
+            ).fetchone() == (1,)
+            audit.reseal(con, old.audit_key if sealed else None, new.audit_key)
+        crashpoint("sensitive.rotate_key.after_commit")
+        if project_dir is not None:
+            finish_rotation(project_dir, new.key_id)
+        self.keyring = new
+        log.info("rotated %d sensitive values from key %s to %s", len(fresh), old.key_id,
+                 new.key_id)
+        return len(fresh)
 
     def count(self) -> tuple[int, int]:
         """(encrypted, in clear) counts (readable without the key)."""

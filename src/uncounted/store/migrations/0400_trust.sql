@@ -10,3 +10,12 @@ CREATE TABLE IF NOT EXISTS audit_anchor (
     mac         VARCHAR,
     updated_at  TIMESTAMP NOT NULL
 );
+
+-- Which key the encrypted sensitive values use (KeyRing.key_id, a public fingerprint), so that a
+-- key rotation interrupted between the database commit and the key-file rename is resolved the
+-- right way round.  One row at most (id = 1).
+CREATE TABLE IF NOT EXISTS key_state (
+    id          INTEGER PRIMARY KEY,
+    key_id      VARCHAR NOT NULL,
+    changed_at  TIMESTAMP NOT NULL
+);
