@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -230,13 +231,19 @@ def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: in
 
 # -- engines ----------------------------------------------------------------------------------
 
-def make_db_api(engine: str, spark_session: Any = None) -> Any:
+def make_db_api(engine: str, spark_session: Any = None, memory_limit: str | None = None) -> Any:
     """A Splink database API for ``engine`` ("duckdb" or "spark")."""
     splink = _splink()
     if engine == "duckdb":
         import duckdb
 
         con = duckdb.connect(":memory:")
+        if memory_limit:
+            # bounded, spilling to a temporary directory beyond it (DuckDB's default is 80% of
+            # the machine's memory, which a shared machine does not have to give)
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='uncounted-duckdb-')}'")
+        con.execute("SET preserve_insertion_order = false")
         return splink.DuckDBAPI(connection=con)
     if engine == "spark":
         from uncounted.link.spark import get_spark_session
@@ -318,7 +325,7 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     """
     from splink import Linker, block_on
 
-    db_api = make_db_api(engine, spark_session)
+    db_api = make_db_api(engine, spark_session, settings.duckdb_memory_limit)
     sdf = _register(db_api, table, engine)
     if model_json is not None:
         target = settings_creator(keyed, max_iterations=settings.max_iterations)
@@ -327,7 +334,15 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
                         log_level=None)
         return TrainedModel(linker, model_json, True, engine)
 
-    linker = Linker(sdf, settings_creator(keyed, max_iterations=settings.max_iterations),
+    train_sdf = sdf
+    if settings.train_sample and len(table) > settings.train_sample:
+        # Parameters are estimated on a seeded random sample of records: m and u describe
+        # pairs, and a sample of records keeps the mix of pairs in every block (both sides are
+        # thinned alike); the prior is re-estimated on all records at prediction.
+        sample = table.sample(n=settings.train_sample, random_state=settings.seed)
+        train_sdf = _register(db_api, sample.reset_index(drop=True), engine)
+        log.info("training on a sample of %d of %d records", len(sample), len(table))
+    linker = Linker(train_sdf, settings_creator(keyed, max_iterations=settings.max_iterations),
                     log_level=None)
     step = "prior"
     try:
@@ -357,15 +372,15 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
                 done += 1
                 # smooth between sessions: a zero m from one session would otherwise zero the
                 # posteriors, and then the m's, of the next
-                linker = Linker(sdf, smooth_m_probabilities(linker.misc.save_model_to_json(),
-                                                            settings.m_floor), log_level=None)
+                linker = Linker(train_sdf, smooth_m_probabilities(
+                    linker.misc.save_model_to_json(), settings.m_floor), log_level=None)
             except ValueError as exc:
                 # Splink refuses an m probability that underflows to 0 (a level whose pairs
                 # all look like non-matches) after it has already changed some parameters, so
                 # the model is restored from before the session; the other sessions still
                 # train that comparison.
                 log.warning("EM session %d skipped: %s", i + 1, exc)
-                linker = Linker(sdf, snapshot, log_level=None)
+                linker = Linker(train_sdf, snapshot, log_level=None)
         if done == 0:
             raise LinkageError("every EM training session failed; too few records to train? "
                                "Link more records together or supply a stored model")
@@ -446,20 +461,31 @@ def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | Non
     """
     refine = n_records is not None and not model.reused
     floor = settings.floor / 100 if refine else settings.floor
+    linker = model.linker
     try:
-        df = model.linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
-        pairs = df.as_pandas_dataframe()
+        df = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        shift = 0.0
+        if refine:
+            assert n_records is not None
+            old = float(model.model_json["probability_two_random_records_match"])
+            mw = linker.misc.query_sql(f"SELECT match_weight FROM {df.physical_name}", "pandas")
+            lam, _ = refine_prior(mw["match_weight"].to_numpy(np.float64), old, n_records)
+            log.info("prior re-estimated by EM over all pairs: %.3g -> %.3g", old, lam)
+            model.model_json["probability_two_random_records_match"] = lam
+            shift = float(np.log2(lam / (1 - lam)) - np.log2(old / (1 - old)))
+        min_mw = float(np.log2(settings.floor / (1 - settings.floor))) - shift
+        cols = [c.unquote().name for c in df.columns]
+        parts = [c for c in cols if c.startswith("mw_")]
+        sel = ", ".join(["unique_id_l", "unique_id_r", f"match_weight + {shift!r} AS match_weight",
+                         *parts])
+        pairs = linker.misc.query_sql(
+            f"SELECT {sel} FROM {df.physical_name} WHERE match_weight >= {min_mw!r}", "pandas")
+        df.drop_table_from_database_and_remove_from_cache()
+    except LinkageError:
+        raise
     except Exception as exc:
         raise LinkageError(f"prediction failed: {exc}") from exc
-    if refine:
-        assert n_records is not None
-        old = float(model.model_json["probability_two_random_records_match"])
-        lam, mw = refine_prior(pairs["match_weight"].to_numpy(np.float64), old, n_records)
-        log.info("prior re-estimated by EM over all pairs: %.3g -> %.3g", old, lam)
-        model.model_json["probability_two_random_records_match"] = lam
-        pairs["match_weight"] = mw
-        pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-mw))
-        pairs = pairs[pairs["match_probability"] >= settings.floor]
+    pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-pairs["match_weight"].to_numpy(np.float64)))
     keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"] + [
         c for c in pairs.columns if c.startswith("mw_")]
     pairs = pairs[keep].rename(columns={"unique_id_l": "record_uid_l", "unique_id_r": "record_uid_r"})

@@ -209,9 +209,18 @@ def prepare_records(records: Any,
     for c in ("family_key", "family_phonetic", "given_key", "patronymic_key", "initials"):
         v = recs[c].astype(object)
         out[c] = v.where(v.map(lambda x: isinstance(x, str) and x != ""), None)
-    out["given_aliases"] = recs["given_aliases"].map(
-        lambda v: sorted({str(x) for x in v}) if isinstance(v, list | tuple | np.ndarray) and len(v) else None
-    ).astype(object)
+    # alias lists are shared objects in name_keys' output: convert each distinct one once
+    seen: dict[int, Any] = {}
+
+    def alias_list(v: Any) -> Any:
+        key = id(v)
+        if key not in seen:
+            seen[key] = (sorted({str(x) for x in v})
+                         if isinstance(v, list | tuple | np.ndarray) and len(v) else None)
+        return seen[key]
+
+    aliases = recs["given_aliases"].astype(object).tolist()
+    out["given_aliases"] = pd.Series([alias_list(v) for v in aliases], index=recs.index, dtype=object)
     out["fam_init"] = _first_letter(out["family_key"])
     # the given initial: from the given key, else from the initials ("Иванов А.П." -> "a")
     gi = _first_letter(out["given_key"])

@@ -53,6 +53,11 @@ class LinkSettings:
         many days after a record of their death conflicts with it.
     birth_year_tolerance:
         Two records whose (estimated) years of birth differ by more than this conflict.
+    train_sample:
+        Train on a seeded random sample of this many records when there are more (``None``:
+        all); prediction always scores all records.
+    duckdb_memory_limit:
+        DuckDB's memory limit (it spills to a temporary directory beyond it).
     m_floor:
         Smallest m (and u) probability of a comparison level after training (see
         :func:`uncounted.link.model.smooth_m_probabilities`).
@@ -70,6 +75,8 @@ class LinkSettings:
     max_iterations: int = 20
     prior_recall: float = 0.7
     m_floor: float = 1e-4
+    train_sample: int | None = 200_000
+    duckdb_memory_limit: str | None = "3GB"
     respect_conflicts: bool = True
     death_tolerance_days: int = 14
     birth_year_tolerance: int = 4
@@ -129,6 +136,6 @@ class LinkSettings:
     def model_fingerprint(self) -> str:
         """Hash of the settings that change the trained model (not the clustering ones)."""
         keys = ("seed", "u_max_pairs", "em_max_pairs", "max_iterations", "prior_recall",
-                "m_floor")
+                "m_floor", "train_sample")
         d = {k: getattr(self, k) for k in keys}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
