@@ -221,3 +221,12 @@ def test_sex_of_given_form(form: str, sex: str | None) -> None:
     from uncounted.names.aliases import sex_of_form
 
     assert sex_of_form(form) == sex
+
+
+@pytest.mark.parametrize(("patr", "father"), [("Саввич", "sava"), ("Ильинична", "ilja"),
+                                              ("Фомич", "foma"), ("Кузьмич", "kuzma"),
+                                              ("Никитич", "nikita"), ("Олексійович", "aleksej")])
+def test_short_patronymics(patr: str, father: str) -> None:
+    from uncounted.names.keys import patronymic_key
+
+    assert patronymic_key(patr) == father

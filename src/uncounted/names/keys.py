@@ -53,6 +53,7 @@ OUTPUT_COLUMNS = (
 _PATR_SUFFIX = re.compile(
     r"(?:inichn|[oea]vich|ich|[oe]vn|ichn|ivn|avn|jvn|[ae]un)(?:a|u|em|om|e|ij|i|oj|oju)?$"
 )
+_PATR_SHORT = re.compile(r"(?:ich|ichn)(?:a|u|em|om|e|ij|i|oj|oju)?$")
 _SEX_CODE = {"M": 1, "F": 2}
 _SEX_STR = np.array([None, "M", "F"], dtype=object)
 _SEX_NAMES: tuple[str | None, ...] = (None, "M", "F")
@@ -88,6 +89,8 @@ def patronymic_key(text: str | None) -> str:
         return father.key if father is not None else fold_key(text.split()[0])
     k = fold_key(text.split()[0])
     m = _PATR_SUFFIX.search(k)
+    if m is not None and m.start() < 2:  # Саввич: "s|avich" is wrong, "sav|ich" is right
+        m = _PATR_SHORT.search(k)
     if m is None or m.start() == 0:
         return k
     stem = k[: m.start()]
