@@ -105,6 +105,9 @@ def test_name_keys_contract() -> None:
     )
     out = name_keys(df)
     assert list(out.columns) == list(OUTPUT_COLUMNS)
+    assert list(out.columns[:8]) == ["family_key", "family_phonetic", "given_key",
+                                     "given_aliases", "patronymic_key", "initials",
+                                     "sex_inferred", "name_order_ok"]
     assert list(out.index) == [10, 11, 12, 13, 14, 15]
     assert list(out.family_key[:3]) == ["ivanov"] * 3
     assert list(out.given_key[:3]) == ["aleksandr"] * 3
@@ -142,3 +145,13 @@ def test_swapped_fields_detected() -> None:
     assert out.family_key[0] == "kovalenko"
     assert out.given_key[0] == "aleksandr"
     assert out.name_order_ok[0] < 1.0
+
+
+def test_family_stem_is_sex_neutral() -> None:
+    out = name_keys(pd.DataFrame({"name_raw": ["Кузнецова Александра", "Кузнецов Александр",
+                                               "Ковальская Анна", "Kowalski Jan",
+                                               "Лукашэнка Аляксандр"]}))
+    assert out.family_stem[0] == out.family_stem[1] == "kuznetsov"
+    assert out.family_key[0] != out.family_key[1]
+    assert out.family_stem[2] == out.family_stem[3] == "kovalskij"
+    assert out.family_stem[4] == "lukashenko"

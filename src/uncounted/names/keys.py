@@ -39,16 +39,19 @@ from uncounted.names.parse import (
 from uncounted.names.phonetic import phonetic_key
 from uncounted.names.script import fold_key, has_cyrillic
 
-__all__ = ["name_keys", "patronymic_key", "family_key", "given_key", "INPUT_COLUMNS",
-           "OUTPUT_COLUMNS"]
+__all__ = ["name_keys", "patronymic_key", "family_key", "family_stem", "given_key",
+           "INPUT_COLUMNS", "OUTPUT_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
 INPUT_COLUMNS = ("name_raw", "family_name", "given_name", "patronymic", "sex")
 OUTPUT_COLUMNS = (
     "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key",
-    "initials", "sex_inferred", "name_order_ok",
+    "initials", "sex_inferred", "name_order_ok", "family_stem",
 )
+
+# Russian feminine surname endings on folded keys -> the masculine form
+_FEMININE_END = re.compile(r"(?<=[oe]v)a$|(?<=in)a$")
 
 _PATR_SUFFIX = re.compile(
     r"(?:inichn|[oea]vich|ich|[oe]vn|ichn|ivn|avn|jvn|[ae]un)(?:a|u|em|om|e|ij|i|oj|oju)?$"
@@ -117,6 +120,26 @@ def family_key(text: str | None, sex: str | None = None, oblique: bool = False) 
             for i, p in enumerate(parts)
         )
     return fold_key(text)
+
+
+def family_stem(key: str) -> str:
+    """Sex-neutral family key: feminine Russian endings to the masculine form.
+
+    ``ivanova`` -> ``ivanov``, ``kovalska`` -> ``kovalskij``, Belarusian ``lukashenka`` ->
+    ``lukashenko``; other keys unchanged.  Lets
+    linkage compare records whose sex (and so the surname form) is wrong or ambiguous
+    ("Кузнецова Александра": a woman in the nominative or a man in the genitive).
+    """
+    out = []
+    for w in key.split():
+        if w.endswith("ska"):
+            w = w[:-1] + "ij"
+        elif w.endswith("enka"):  # Belarusian Лукашэнка = Лукашенко
+            w = w[:-1] + "o"
+        else:
+            w = _FEMININE_END.sub("", w)
+        out.append(w)
+    return " ".join(out)
 
 
 def _family_word(word: str, sex: str | None, oblique: bool) -> str:
@@ -270,6 +293,9 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         ``name_order_ok`` (float)
             Confidence in the family/given assignment (1.0 certain, 0.5 default order or
             swapped fields, NaN when there is no name).
+        ``family_stem`` (str or null)
+            ``family_key`` with feminine endings made masculine (``ivanova`` -> ``ivanov``),
+            for comparisons that must not depend on sex.
 
     Raises
     ------
@@ -402,11 +428,13 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     fcombo, f_inv = _combo(fam_t, sex, hint)
     fam_key = np.empty(len(fcombo), dtype=object)
     fam_ph = np.empty(len(fcombo), dtype=object)
+    fam_stem = np.empty(len(fcombo), dtype=object)
     for j, (code, sx, h) in enumerate(fcombo):
         u = values[code]
         k = family_key(u, _SEX_NAMES[sx], bool(h)) if u else ""
         fam_key[j] = k or None
         fam_ph[j] = phonetic_key(k) or None
+        fam_stem[j] = family_stem(k) or None
 
     # --- patronymic keys per value
     pat_key = np.full(size, None, dtype=object)
@@ -439,6 +467,7 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
             "initials": _str_column(np.asarray(ini_u, dtype=object), ini_codes),
             "sex_inferred": _str_column(_SEX_STR, sex.astype(np.int64)),
             "name_order_ok": order.astype(float),
+            "family_stem": _str_column(fam_stem, f_inv),
         },
         index=df.index,
     )
