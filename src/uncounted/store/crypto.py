@@ -357,6 +357,11 @@ class KeyRing:
                 f"{WRONG_KEY}: {path} holds {len(master)} bytes; a key file holds exactly "
                 f"{KEY_BYTES} random bytes"
             )
+        try:
+            if Path(path).stat().st_mode & 0o077:
+                log.warning("key file %s is readable by other users; chmod 600 it", path)
+        except OSError:
+            pass
         ring = cls(master, "keyfile")
         if project_dir is not None:
             try:
