@@ -142,6 +142,20 @@ def family_stem(key: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=200_000)
+def _surname_form_sex(word: str) -> str | None:
+    """Sex shown by a surname's form alone (Иванова F, Ивановым M, Бондаря M), else None."""
+    if not has_cyrillic(word):
+        return surname_sex(word)
+    ruled = surname_nominative(word, None)
+    if ruled is not None and ruled[1] is not None:
+        return ruled[1]
+    s = surname_sex(word)
+    if s is None and word[-1:].lower() in "яюуа":
+        s = to_nominative(word, "family")[1]
+    return s
+
+
 def _family_word(word: str, sex: str | None, oblique: bool) -> str:
     ruled = surname_nominative(word, sex, oblique)
     if ruled is not None:
@@ -383,17 +397,19 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
         w = _first_word(values[i])
         if w:
             g_sex[i] = _SEX_CODE.get(sex_of_form(w) or "", 0)
-    f_sex = np.zeros(size, np.int8)
-    for i in _used(fam_t):
-        u = values[i]
-        if u:
-            w = u.split()[-1]
-            ruled = surname_nominative(w, None) if has_cyrillic(w) else None
-            s = (ruled[1] if ruled is not None else None) or surname_sex(w)
-            f_sex[i] = _SEX_CODE.get(s or "", 0)
     sex = sex_field.astype(np.int8)
-    for src in (p_sex[pat_t], g_sex[giv_t], f_sex[fam_t]):
+    for src in (p_sex[pat_t], g_sex[giv_t]):
         sex = np.where(sex == 0, src, sex).astype(np.int8)
+    # the surname form, only where nothing else told the sex: ending rules, then pymorphy3
+    # for Cyrillic words that may be oblique (Бондаря is only a masculine genitive)
+    f_sex = np.zeros(size, np.int8)
+    unknown = sex == 0
+    if unknown.any():
+        for i in np.flatnonzero(np.bincount(fam_t[unknown], minlength=size)):
+            u = values[i]
+            if u:
+                f_sex[i] = _SEX_CODE.get(_surname_form_sex(u.split()[-1]) or "", 0)
+        sex = np.where(unknown, f_sex[fam_t], sex).astype(np.int8)
 
     # --- oblique case shown by the patronymic (Петровича) -> hint for the other parts
     p_obl = np.zeros(size, np.int8)
