@@ -227,7 +227,7 @@ def test_reordering_lists_changes_no_estimate(h: CaptureHistories, data: Any) ->
             assert fb.abundance == pytest.approx(fa.abundance, rel=1e-6)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(h=tables())
 def test_estimate_never_below_observed(h: CaptureHistories) -> None:
     with warnings.catch_warnings():

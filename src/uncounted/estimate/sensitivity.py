@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from uncounted.estimate.histories import CaptureHistories
+from uncounted.estimate.histories import as_histories
 from uncounted.estimate.result import Estimator
 from uncounted.exceptions import EstimationWarning, InputError, UncountedError
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 def linkage_sensitivity(
-    tables: Mapping[float, CaptureHistories],
+    tables: Mapping[float, Any],
     estimator: Estimator | Callable[[], Estimator],
 ) -> pd.DataFrame:
     """Fit ``estimator`` to the table at each linkage threshold.
@@ -51,9 +51,10 @@ def linkage_sensitivity(
         raise InputError("No tables given: pass {threshold: CaptureHistories}.")
     rows = []
     for thr in sorted(tables):
-        h = tables[thr]
-        if not isinstance(h, CaptureHistories):
-            raise InputError(f"Threshold {thr!r}: expected CaptureHistories, got {type(h).__name__}.")
+        try:
+            h = as_histories(tables[thr])
+        except InputError as exc:
+            raise InputError(f"Threshold {thr!r}: {exc}") from None
         est = estimator.clone() if isinstance(estimator, Estimator) else estimator()
         single = float(h.counts[h.patterns.sum(axis=1) == 1].sum())
         row: dict[str, Any] = {"threshold": float(thr), "n_observed": h.n_observed,

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from uncounted.estimate.histories import CaptureHistories
+from uncounted.estimate.histories import CaptureHistories, as_histories
 from uncounted.estimate.result import EstimateResult, Estimator, build_provenance
 from uncounted.exceptions import (
     EstimationError,
@@ -143,7 +143,7 @@ def _se(r: EstimateResult, level: float) -> float:
 
 
 def estimate_by_stratum(
-    histories_by_stratum: Mapping[str, CaptureHistories],
+    histories_by_stratum: Mapping[str, Any],
     estimator_factory: EstimatorFactory,
     *,
     combine: str = "auto",
@@ -156,7 +156,7 @@ def estimate_by_stratum(
 
     Parameters
     ----------
-    histories_by_stratum : mapping of str to CaptureHistories
+    histories_by_stratum : mapping of str to CaptureHistories (or DataFrame)
         One table per stratum (the lists may differ between strata).
     estimator_factory : Estimator or callable returning one
         A fresh estimator per stratum (an instance is cloned).
@@ -182,10 +182,14 @@ def estimate_by_stratum(
     results: dict[str, EstimateResult] = {}
     refusals: dict[str, str] = {}
     nobs: dict[str, int] = {}
+    tables: dict[str, CaptureHistories] = {}
     for name, h in histories_by_stratum.items():
         name = str(name)
-        if not isinstance(h, CaptureHistories):
-            raise InputError(f"Stratum {name!r}: expected CaptureHistories, got {type(h).__name__}.")
+        try:
+            h = as_histories(h)
+        except InputError as exc:
+            raise InputError(f"Stratum {name!r}: {exc}") from None
+        tables[name] = h
         nobs[name] = h.n_observed
         reason = refusal_reason(h, min_lists)
         if reason is None:
@@ -204,7 +208,7 @@ def estimate_by_stratum(
         )
     total = None
     if results:
-        total = _combine(histories_by_stratum, results, refusals, nobs, estimator_factory,
+        total = _combine(tables, results, refusals, nobs, estimator_factory,
                          combine, level, n_boot, rng, msgs)
     for w in msgs:
         warnings.warn(w, EstimationWarning, stacklevel=2)
