@@ -13,7 +13,7 @@ official lists) and Latin strings given-first; the returned confidence is then 0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from uncounted.names.aliases import given_form, lookup_given
@@ -63,7 +63,6 @@ class ParsedName:
     sex: str | None = None
     script: str | None = None
     order_confidence: float = 1.0
-    extra: tuple[str, ...] = field(default=())
 
 
 @lru_cache(maxsize=200_000)
