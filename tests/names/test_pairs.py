@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.names.conftest import NAME_KEY_METRICS
 from uncounted.names import name_keys
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ def test_match_accuracy(evaluated: pd.DataFrame) -> None:
         "variation_class").ok.mean()
     log.info("key match: accuracy %.3f, recall %.3f, specificity %.3f\n%s", acc, recall,
              specificity, by_class.to_string())
+    NAME_KEY_METRICS.update({"key match accuracy": acc, "key match recall": recall,
+                             "key match specificity": specificity})
     assert acc >= ACCURACY_FLOOR, by_class.sort_values().head(10)
     assert recall >= RECALL_FLOOR
     assert specificity >= SPECIFICITY_FLOOR
@@ -104,6 +107,8 @@ def test_key_equality_on_same_person_pairs(evaluated: pd.DataFrame) -> None:
     rate = strict.key_equal.mean()
     fam_rate = evaluated[evaluated.same == 1].family_equal.mean()
     log.info("key equality on same-person pairs: %.3f (family key alone %.3f)", rate, fam_rate)
+    NAME_KEY_METRICS.update({"family_key and given_key equal (same-person pairs)": rate,
+                             "family_key equal (same-person pairs)": fam_rate})
     assert rate >= KEY_EQUAL_FLOOR
     assert fam_rate >= FAMILY_EQUAL_FLOOR
 
@@ -124,6 +129,7 @@ def test_alias_match_on_diminutives_and_equivalents(evaluated: pd.DataFrame) -> 
     ]
     rate = sum(hit) / len(hit)
     log.info("alias match on %d diminutive/equivalent pairs: %.3f", len(hit), rate)
+    NAME_KEY_METRICS["alias match (diminutive, uk, be pairs)"] = rate
     assert rate >= ALIAS_FLOOR
 
 
@@ -132,6 +138,7 @@ def test_keys_beat_raw_strings(evaluated: pd.DataFrame) -> None:
     raw_acc = (raw == evaluated.same.astype(bool)).mean()
     key_acc = (evaluated.pred == evaluated.same.astype(bool)).mean()
     log.info("raw-string equality accuracy %.3f vs keys %.3f", raw_acc, key_acc)
+    NAME_KEY_METRICS["raw-string equality accuracy (baseline)"] = raw_acc
     assert key_acc > raw_acc + 0.5
 
 
