@@ -274,3 +274,13 @@ def test_empty_list_is_dropped_with_warning() -> None:
     with pytest.warns(EstimationWarning, match="dropped"):
         r = LogLinear(model="Mt", interval="wald").fit(g).result_
     assert r.estimate == pytest.approx(LogLinear(model="Mt", interval="wald").fit(h).result_.estimate)
+
+
+def test_exhaustive_search_finds_at_least_as_good_a_model() -> None:
+    h = _hist("dga_MY5_example")
+    step = LogLinear(criterion="bic", search="stepwise", interval="wald").fit(h).result_
+    full = LogLinear(criterion="bic", search="exhaustive", interval="wald").fit(h).result_
+    assert full.diagnostics["bic"] <= step.diagnostics["bic"] + 1e-9
+    assert full.models is not None and len(full.models) == 2**10
+    with pytest.raises(InputError, match="two-list terms only"):
+        LogLinear(criterion="bic", search="exhaustive", max_order=3).fit(h)

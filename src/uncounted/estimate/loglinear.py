@@ -190,14 +190,17 @@ def search_loglinear(
     max_order: int = 2,
     criterion: str = "aic",
     base: Sequence[Term] = (),
+    method: str = "auto",
 ) -> tuple[LoglinearFit, pd.DataFrame]:
     """Choose a hierarchical model by AIC or BIC.
 
-    Exhaustive over all sets of two-list terms when ``max_order == 2`` and there are at
-    most :data:`EXHAUSTIVE_LIMIT` of them; otherwise forward-backward stepwise from
-    ``base`` (add the best admissible term, then drop terms while that helps, until no
-    move improves the criterion).  Models whose MLE does not exist or is not identifiable
-    are never chosen.
+    ``method="exhaustive"`` fits every set of two-list terms (``max_order`` must be 2);
+    ``"stepwise"`` moves forward-backward from ``base`` (add the best admissible term, then
+    drop terms while that helps, until no move improves the criterion); ``"auto"`` is
+    exhaustive when there are at most :data:`EXHAUSTIVE_LIMIT` candidate models (k <= 4),
+    else stepwise.  Stepwise finds the exhaustive optimum on most tables but can stop in
+    a local optimum on multimodal ones (e.g. UKdat_5 under BIC).  Models whose MLE does not
+    exist or is not identifiable are never chosen.
 
     Returns
     -------
@@ -221,7 +224,14 @@ def search_loglinear(
         return f.aic if key == "AIC" else f.bic
 
     pairs = [p for p in itertools.combinations(range(k), 2) if p not in base_set]
-    if max_order == 2 and 2 ** len(pairs) <= EXHAUSTIVE_LIMIT:
+    if method not in ("auto", "exhaustive", "stepwise"):
+        raise InputError(f"search method must be 'auto', 'exhaustive' or 'stepwise'; got {method!r}.")
+    if method == "exhaustive" and max_order != 2:
+        raise InputError("Exhaustive search covers two-list terms only: use max_order=2.")
+    exhaustive = method == "exhaustive" or (
+        method == "auto" and max_order == 2 and 2 ** len(pairs) <= EXHAUSTIVE_LIMIT
+    )
+    if exhaustive:
         for r in range(len(pairs) + 1):
             for sub in itertools.combinations(pairs, r):
                 get(list(base_set) + list(sub))
@@ -324,6 +334,8 @@ class LogLinear(Estimator):
         Bootstrap replicates.
     random_state : int, Generator or None
         Seed of the bootstrap.
+    search : {"auto", "exhaustive", "stepwise"}
+        How the model space is searched (see :func:`search_loglinear`).
 
     Notes
     -----
@@ -339,6 +351,7 @@ class LogLinear(Estimator):
         "level": [Interval(float, 0.0, 1.0, closed="neither")],
         "n_boot": [Interval(int, 10, None, closed="left")],
         "random_state": RANDOM_STATE,
+        "search": [Options(("auto", "exhaustive", "stepwise"))],
     }
 
     def __init__(
@@ -351,6 +364,7 @@ class LogLinear(Estimator):
         n_boot: int = 1000,
         random_state: Any = None,
         progress: Callable[[int, int], None] | None = None,
+        search: str = "auto",
     ) -> None:
         self.model = model
         self.max_order = max_order
@@ -360,6 +374,7 @@ class LogLinear(Estimator):
         self.n_boot = n_boot
         self.random_state = random_state
         self.progress = progress
+        self.search = search
 
     def _select(self, h: CaptureHistories) -> tuple[LoglinearFit, pd.DataFrame | None]:
         base = _parse_terms(self.model, h.lists) or ()
@@ -373,7 +388,7 @@ class LogLinear(Estimator):
                 )
             return f, None
         order = min(self.max_order, h.k - 1)
-        return search_loglinear(h, order, self.criterion, base)
+        return search_loglinear(h, order, self.criterion, base, self.search)
 
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
         h, dropped = drop_empty_lists(histories)
