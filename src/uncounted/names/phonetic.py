@@ -27,10 +27,12 @@ _BACK_MAP = {
 }
 
 
-_BE_AFFRICATES = re.compile(r"дз(?=[еияю])|ц(?=[еияю])|(?<=[бвгджзклмнпрстфхцчшщ])я")
+_BE_AFFRICATES = re.compile(
+    r"дз(?=[еияю])|ц(?=[еияю])|(?<=[бвгджзклмнпрстфхцчшщ])я|(?<=[жшчщ])о"
+)
 
 
-_BE_MAP = {"дз": "д", "ц": "т", "я": "е"}
+_BE_MAP = {"дз": "д", "ц": "т", "я": "е", "о": "е"}
 
 
 def key_to_cyrillic(key: str) -> str:
@@ -68,7 +70,9 @@ def phonetic_key(key: str) -> str:
         return ""
     m = _metaphone()
     # Belarusian writes дз/ц for Russian д/т before front vowels (Лебедзеў, Цімафей)
-    # and я for Russian unstressed е (Пятроў / Петров)
+    # and я for Russian unstressed е (Пятроў / Петров); о after a hushing consonant is the
+    # Russian ё written without dots or the Ukrainian/German spelling (Хрущов, Чорний,
+    # Chruschtschow / Хрущёв, Черный)
     cyr = _BE_AFFRICATES.sub(lambda x: _BE_MAP[x.group(0)], key_to_cyrillic(key))
     words = [m.transform(w) for w in cyr.split() if w]
     from uncounted.names.script import fold_key
