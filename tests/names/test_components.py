@@ -78,7 +78,8 @@ def test_to_nominative(word: str, role: str, sex: str | None,
 @pytest.mark.parametrize(
     ("a", "b"),
     [("Новиков", "Навікаў"), ("Лебедев", "Лебедзеў"), ("Олейник", "Олійник"),
-     ("Ковалёв", "Ковальов"), ("Лукашенко", "Лукашэнка"), ("Petrov", "Пятроў")],
+     ("Ковалёв", "Ковальов"), ("Лукашенко", "Лукашэнка"), ("Petrov", "Пятроў"),
+     ("Хрущёв", "Chruschtschow"), ("Черный", "Чорний"), ("Шестак", "Шостак")],
 )
 def test_phonetic_merges_spelling_variants(a: str, b: str) -> None:
     assert phonetic_key(fold_key(a)) == phonetic_key(fold_key(b))
