@@ -94,11 +94,14 @@ from uncounted.exceptions import EstimationWarning, InputError, NotEstimableErro
 
 __all__ = [
     "BMA",
+    "DEFAULT_TEMPERATURES",
     "GridPosterior",
     "auto_grid_max",
+    "auto_grid_start",
     "bma_posterior",
     "bma_posterior_mcmc",
     "log_prior_inverse_n",
+    "log_prior_uniform",
 ]
 
 logger = logging.getLogger(__name__)
