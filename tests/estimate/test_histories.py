@@ -146,3 +146,21 @@ def test_result_frame_numeric_and_str() -> None:
     assert "<table>" in r._repr_html_()
     with pytest.raises(AttributeError):
         r.estimate = 3.0  # type: ignore[misc]
+
+
+def test_by_stratum_assigns_each_person_once() -> None:
+    rec = pd.DataFrame(
+        {
+            "cluster_id": [1, 1, 1, 2, 2, 3, 4],
+            "source": ["s1", "s2", "s3", "s1", "s2", "s3", "s1"],
+            "event_type": ["killed", "killed", "missing", "missing", "killed", None, "killed"],
+        }
+    )
+    by = CaptureHistories.by_stratum(rec, "event_type")
+    # person 1: 2 x killed vs 1 x missing -> killed; person 2: tie -> "killed" (sorted
+    # first); person 3 has no value -> unknown; so nobody is left in "missing"
+    assert set(by) == {"killed", "unknown"}
+    assert by["killed"].n_observed == 3
+    assert by["unknown"].n_observed == 1
+    assert all(h.lists == ("s1", "s2", "s3") for h in by.values())
+    assert sum(h.n_observed for h in by.values()) == 4

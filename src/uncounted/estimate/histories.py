@@ -213,6 +213,45 @@ class CaptureHistories:
         wide = wide.reindex(columns=lists, fill_value=0)
         return cls(wide.to_numpy(), None, lists)
 
+    @classmethod
+    def by_stratum(
+        cls,
+        df: pd.DataFrame,
+        stratum_col: str,
+        list_col: str = "source",
+        id_col: str = "cluster_id",
+        lists: Sequence[str] | None = None,
+    ) -> dict[str, CaptureHistories]:
+        """One table per stratum from long-form records (clusters x sources).
+
+        A person (cluster) whose records disagree on the stratum (e.g. one list says
+        "killed", another "missing") is put in the stratum most of their records give;
+        ties go to the first value in sorted order, and records with no stratum value are
+        ignored for the choice.  Clusters with no stratum value at all go to stratum
+        ``"unknown"``.  Every table keeps the same lists, so a list absent from a stratum
+        is visible as an empty column.
+
+        Returns
+        -------
+        dict of str to CaptureHistories
+            Keyed by stratum value (as str), sorted.
+        """
+        for c in (stratum_col, list_col, id_col):
+            if c not in df.columns:
+                raise InputError(f"Column {c!r} not in the records; columns are {list(df.columns)}.")
+        if lists is None:
+            lists = sorted(str(x) for x in df[list_col].dropna().unique())
+        vals = df[[id_col, stratum_col]].dropna()
+        counts = vals.groupby([id_col, stratum_col]).size().rename("n").reset_index()
+        counts[stratum_col] = counts[stratum_col].astype(str)
+        counts = counts.sort_values([id_col, "n", stratum_col], ascending=[True, False, True])
+        choice = counts.drop_duplicates(id_col).set_index(id_col)[stratum_col]
+        strata = df[id_col].map(choice).fillna("unknown")
+        out: dict[str, CaptureHistories] = {}
+        for s in sorted(strata.unique()):
+            out[str(s)] = cls.from_records(df[strata == s], list_col, id_col, lists)
+        return out
+
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _index_of(patterns: np.ndarray) -> np.ndarray:
