@@ -924,10 +924,10 @@ class BMA(Estimator):
 
     Examples
     --------
-    >>> est = BMA().fit(table)                        # doctest: +SKIP
-    >>> est.result_.estimate, est.result_.interval     # posterior median, 95% interval
-    >>> est.result_.models.head()                      # graph weights
-    >>> est.posterior_.summary()                       # mean, sd, mode, quantiles, tail mass
+    >>> est = BMA().fit(table)  # doctest: +SKIP
+    >>> est.result_.estimate, est.result_.interval  # median, 95% interval  # doctest: +SKIP
+    >>> est.result_.models.head()  # graph weights  # doctest: +SKIP
+    >>> est.posterior_.summary()  # mean, sd, mode, quantiles, tail mass  # doctest: +SKIP
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
