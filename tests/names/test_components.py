@@ -213,6 +213,8 @@ def test_fields_holding_more_than_their_part() -> None:
     assert pd.isna(out.given_key[1])
     assert out.given_key[2] == "aleksandr" and out.patronymic_key[2] == "petr"
     assert pd.isna(out.given_key[3]) and out.initials[3] == "ap"
+    both = name_keys(pd.DataFrame({"family_name": ["Сидоров"], "given_name": ["А.П."]}))
+    assert both.initials[0] == "ap"
 
 
 @pytest.mark.parametrize(("form", "sex"), [("Толик", "M"), ("Сергею", "M"), ("Марии", "F"),

@@ -424,6 +424,7 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     giv_key = np.empty(len(gcombo), dtype=object)
     giv_alias = np.empty(len(gcombo), dtype=object)
     giv_init = np.full(len(gcombo), "", dtype="<U1")
+    giv_init2 = np.full(len(gcombo), "", dtype="<U1")  # patronymic initial written there
     giv_obl = np.zeros(len(gcombo), np.int8)
     empty: list[str] = []
     for j, (code, sx, h) in enumerate(gcombo):
@@ -433,7 +434,9 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if _INITIALS_FIELD.match(u):  # "А." or "А.П." in the given-name column
             giv_key[j], giv_alias[j] = None, empty
-            giv_init[j] = fold_key(u)[:1]
+            letters = [w[:1] for w in fold_key(u).split()]
+            giv_init[j] = letters[0] if letters else ""
+            giv_init2[j] = letters[1] if len(letters) > 1 else ""
             continue
         k, al, _, obl = _given(u, _SEX_NAMES[sx], bool(h))
         giv_key[j], giv_alias[j], giv_obl[j] = (k or None), al, obl
@@ -467,6 +470,7 @@ def name_keys(df: pd.DataFrame) -> pd.DataFrame:
     init_g = giv_init[g_inv]
     init_g = np.where(init_g == "", pinit_g[raw_c], init_g)
     init_p = pat_init[pat_t]
+    init_p = np.where(init_p == "", giv_init2[g_inv], init_p)
     init_p = np.where(init_p == "", pinit_p[raw_c], init_p)
     ini_codes, ini_u = pd.factorize(np.char.add(init_g, init_p))
 
