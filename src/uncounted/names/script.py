@@ -30,6 +30,11 @@ Design of the key
   French and Belarusian passport spellings); final ``-ew/-eff/-eu`` are ``-ev``.  Belarusian
   ў is ``u`` elsewhere (Іванаўна = Ivanauna), so mid-word Воўк/Вовк differ.
 
+* Latin-only readings decided by the spelling tradition a word shows: German (*w*, *tsch*:
+  *sch* = ш, *z* = ц, *ch* = х), otherwise *sch* is the English/Yandex щ; Polish (*sz*, *cz*,
+  *rz*, *ł*); scholarly/ISO diacritics (š, č, ž, ŝ, ʹ; *x* = х); a lone *c* is ц except
+  before l/r/k/t and at the end of a word.
+
 The key is a comparison key only: it is lossy on purpose and is never shown to users.
 """
 
