@@ -121,3 +121,21 @@ def test_parquet_streamed_in_batches(store: Store, tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="not in the Parquet schema"):
         ingest_file(store, p, source="m2",
                     mapping=mapping(format={}, fields={"family_name": "Фамилия"}))
+
+
+def test_xlsx_with_wrong_stored_dimensions_reads_every_row(store: Store, tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    p = _xlsx(tmp_path / "ok.xlsx", [COLS] + [[i, "Иванов", "Иван", 30, "01.03.2022", "убит"]
+                                             for i in range(1, 11)])
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:F3"', data)
+                assert n == 1
+            zout.writestr(item, data)
+    r = ingest_file(store, bad, source="s", mapping=mapping(format={}))
+    assert r.n_accepted == 10

@@ -280,10 +280,13 @@ class XlsxReader(_Reader):
             raise IngestError(f"format.sheet {sheet!r} not found; the workbook has {names}",
                               file=label) from None
         self.total = max(int(self._ws.max_row or 1), 1)
+        # Read-only mode trusts the sheet's stored dimensions, which some exporters get wrong
+        # (rows past the stated range would be silently skipped): read every stored row.
+        self._ws.reset_dimensions()
         self._done = 0
 
     def done(self) -> int:
-        return self._done
+        return min(self._done, self.total)
 
     def rows(self) -> Iterator[Row]:
         try:
