@@ -10,7 +10,8 @@ Usage::
 disk); without it DuckDB keeps pages in memory up to its default limit (80 % of RAM), so the
 process RSS grows with the file although the Python side stays flat.
 
-Each size runs in its own process twice: once plain (rows/second, ``ru_maxrss``) and once under
+Each size runs in its own process twice: once plain (rows/second by the wall clock and per
+CPU-second, which is steadier on a shared machine; ``ru_maxrss``) and once under
 :mod:`tracemalloc` (peak Python allocations; tracemalloc slows Python down, so its time is not
 reported as throughput).  Bounded memory shows as a peak that does not grow with the file:
 the ingest streams rows and appends Arrow batches of ``--batch`` rows to DuckDB.
@@ -112,9 +113,12 @@ def run_one(n: int, batch: int, trace: bool, duckdb_memory: str | None) -> dict[
         if trace:
             import tracemalloc
             tracemalloc.start()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
         t = time.perf_counter()
         rep = ingest_file(store, csv_path, source="bench", mapping=MAPPING, batch_size=batch)
         secs = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
         peak_py = 0.0
         if trace:
             import tracemalloc
@@ -125,6 +129,7 @@ def run_one(n: int, batch: int, trace: bool, duckdb_memory: str | None) -> dict[
         assert rep.n_quarantined == n_bad, (rep.n_quarantined, n_bad, rep.reasons)
     return {"rows": n, "file_mb": round(size_mb, 1), "generate_s": round(gen_s, 1),
             "ingest_s": round(secs, 1), "rows_per_s": round(rep.n_rows / secs),
+            "cpu_s": round(cpu, 1), "rows_per_cpu_s": round(rep.n_rows / cpu),
             "accepted": rep.n_accepted, "quarantined": rep.n_quarantined,
             "maxrss_mb_before": round(rss_before), "maxrss_mb": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -146,8 +151,8 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, batch {args.batch}, duckdb memory_limit "
           f"{args.duckdb_memory or 'default'}, load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs")
-    print(f"{'rows':>9} {'MB':>6} {'ingest s':>9} {'rows/s':>8} {'accepted':>9} {'quar.':>6} "
-          f"{'maxrss MB':>9} {'py peak MB':>10}")
+    print(f"{'rows':>9} {'MB':>6} {'ingest s':>9} {'rows/s':>8} {'CPU s':>6} {'rows/CPU s':>10} "
+          f"{'accepted':>9} {'quar.':>6} {'maxrss MB':>9} {'py peak MB':>10}")
     for n in args.rows:
         res = {}
         for trace in (False, True):
@@ -160,7 +165,7 @@ def main() -> None:
             res[trace] = json.loads(out.strip().splitlines()[-1])
         a, b = res[False], res[True]
         print(f"{n:>9} {a['file_mb']:>6} {a['ingest_s']:>9} {a['rows_per_s']:>8} "
-              f"{a['accepted']:>9} {a['quarantined']:>6} {a['maxrss_mb']:>9} "
+              f"{a['cpu_s']:>6} {a['rows_per_cpu_s']:>10} {a['accepted']:>9} {a['quarantined']:>6} {a['maxrss_mb']:>9} "
               f"{b['tracemalloc_peak_mb']:>10}", flush=True)
 
 
