@@ -69,3 +69,12 @@ def test_wrong_declared_encoding_quarantines_undecodable_rows(store: Store, writ
     assert r.n_accepted == 1 and r.reasons_summary == {"encoding": 2}
     reason = store.scalar("SELECT reason FROM quarantine LIMIT 1")
     assert "not valid utf-8" in reason and "format.encoding" in reason
+
+
+def test_excel_unicode_text_utf16_tab_delimited(store: Store, write_csv) -> None:
+    text = (HEADER + ROWS).replace(";", "\t")
+    p = write_csv(text, encoding="utf-16")  # with BOM, as Excel writes it
+    fmt = {"type": "csv", "delimiter": "auto", "encoding": "auto"}
+    r = ingest_file(store, p, source="s", mapping=mapping(format=fmt))
+    assert r.encoding == "utf-16" and r.n_accepted == 2
+    assert store.scalar("SELECT family_name FROM records WHERE record_id = '2'") == "Щербаков"

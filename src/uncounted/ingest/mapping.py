@@ -48,7 +48,8 @@ _TYPE_ALIASES = {
 }
 _ALLOWED_VALUES = {"sex": SEX_VALUES, "event_type": EVENT_TYPES}
 FILE_TYPES = ("csv", "xlsx", "jsonl", "parquet")
-ENCODINGS = ("auto", "utf-8", "utf-8-sig", "windows-1251", "cp1251", "koi8-r", "koi8_r")
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16", "windows-1251", "cp1251", "koi8-r",
+             "koi8_r")
 _TOP_KEYS = {"mapping_version", "format", "id_column", "default_year", "fields", "split",
              "extra_columns", "source", "name", "description", "notes"}
 _FORMAT_KEYS = {"type", "encoding", "delimiter", "quotechar", "header_row", "sheet"}

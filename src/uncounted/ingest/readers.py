@@ -101,6 +101,8 @@ def detect_encoding(sample: bytes) -> str:
     """Guess the encoding of a file from its first bytes (see the module docstring)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text" export (tab-delimited)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
