@@ -65,6 +65,7 @@ class Project:
         self.config = ProjectConfig.load(self.path)
         self._read_only = read_only
         self._store: Store | None = None
+        self._keyring: Any = None
         self.actor = "api"
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -87,7 +88,36 @@ class Project:
         if self._store is None:
             self._store = Store.for_project(self.path, read_only=self._read_only)
             self._store.actor = self.actor
+            kr = self.keyring
+            if kr is not None:
+                self._store.audit_key = kr.audit_key
         return self._store
+
+    @property
+    def keyring(self) -> Any:
+        """The unlocked key (from ``UNCOUNTED_KEYFILE`` / ``UNCOUNTED_PASSPHRASE``), or None.
+
+        Without it the project still works on pseudonymous data: estimation and every aggregate
+        view never need the sensitive values.
+        """
+        if self._keyring is None:
+            from uncounted.store.crypto import KeyRing, encryption_configured
+
+            if encryption_configured(self.path):
+                self._keyring = KeyRing.from_env(self.path)
+        return self._keyring
+
+    def unlock(self, keyring: Any) -> None:
+        """Use an explicitly unlocked key (e.g. from an interactive prompt)."""
+        self._keyring = keyring
+        if self._store is not None:
+            self._store.audit_key = keyring.audit_key
+
+    def sensitive(self) -> Any:
+        """The store of sensitive values (source identities, witness contacts, notes)."""
+        from uncounted.store.sensitive import SensitiveStore
+
+        return SensitiveStore(self.store, self.keyring)
 
     def close(self) -> None:
         if self._store is not None:

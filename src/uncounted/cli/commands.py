@@ -11,5 +11,8 @@ from uncounted.cli import (  # noqa: F401
     cmd_link,
     cmd_quarantine,
     cmd_report,
+    cmd_serve,
     cmd_status,
+    cmd_trust,
+    cmd_user,
 )

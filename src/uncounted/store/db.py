@@ -63,6 +63,8 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self.actor = "system"
+        #: HMAC key that seals the audit head (set from the project's KeyRing when unlocked).
+        self.audit_key: bytes | None = None
         if not read_only:
             self.migrate()
 
@@ -125,7 +127,8 @@ class Store:
               *, actor: str | None = None) -> int:
         """Append one entry to the hash-chained audit log (inside the caller's transaction)."""
         with self.transaction() as con:
-            return audit.append(con, actor or self.actor, action, object, detail or {}, now())
+            return audit.append(con, actor or self.actor, action, object, detail or {}, now(),
+                                anchor_key=self.audit_key)
 
     # -- convenience ----------------------------------------------------------------------
     def query_df(self, sql: str, params: list[Any] | None = None) -> Any:
