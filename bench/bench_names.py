@@ -10,12 +10,16 @@ Usage::
 
     .venv/bin/python bench/bench_names.py [--n 1000000] [--people 100000] [--seed 0]
     .venv/bin/python bench/bench_names.py --simulate 200000
+    .venv/bin/python bench/bench_names.py --link 20000
 
 Prints names/s for a cold run (all memo caches cleared) and a warm run.  With ``--simulate``
 the records come from :func:`uncounted.simulate.records.generate_records` (five Gomel-style
 sources written independently of this package, with known ``person_id``), and the script
 also prints how often two records of the same person agree on the keys versus on the raw
-name string, and how often records of different people agree by chance.
+name string, and how often records of different people agree by chance.  With ``--link``
+the simulated records are linked by :func:`uncounted.link.link_records` twice, with the name
+keys and with the raw-string baseline (``keyed=False``: same model structure), and the
+clusters are scored against ``person_id``.
 """
 
 from __future__ import annotations
@@ -225,6 +229,26 @@ def _agreement(rec: pd.DataFrame, keys: pd.DataFrame, seed: int) -> None:
           f"family and given equal {(f2 & g2).sum() / diff.sum():.5f}")
 
 
+def _link_comparison(n: int, seed: int) -> None:
+    from uncounted.link.api import link_records
+    from uncounted.link.evaluate import cluster_accuracy
+    from uncounted.link.settings import LinkSettings
+    from uncounted.simulate.records import generate_records
+
+    rec = generate_records(n, seed=seed)
+    rec["record_uid"] = np.arange(len(rec))
+    settings = LinkSettings(u_max_pairs=2e5, max_iterations=10)
+    for keyed in (True, False):
+        t = time.perf_counter()
+        res = link_records(rec, settings=settings, keyed=keyed)
+        cl = res.clusters.set_index("record_uid").cluster_id.reindex(rec.record_uid)
+        acc = cluster_accuracy(cl.to_numpy(), rec.person_id.to_numpy()).as_dict()
+        print(f"{'name keys' if keyed else 'raw strings'}: {time.perf_counter() - t:.1f}s  "
+              f"pairwise P {acc['pairwise_precision']:.3f} R {acc['pairwise_recall']:.3f} "
+              f"F1 {acc['pairwise_f1']:.3f}; B-cubed F1 {acc['bcubed_f1']:.3f}; "
+              f"{acc['n_pred_clusters']:,} clusters for {acc['n_true_clusters']:,} people")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -232,8 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--simulate", type=int, default=0,
                     help="use N records from uncounted.simulate instead of the built-in pool")
+    ap.add_argument("--link", type=int, default=0,
+                    help="link N simulated records with the keys and with raw strings")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)
+    if args.link:
+        _link_comparison(args.link, args.seed if args.seed else 7)
+        return 0
     if args.simulate:
         from uncounted.simulate.records import generate_records
 
