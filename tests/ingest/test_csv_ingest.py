@@ -273,3 +273,30 @@ def test_mapping_from_toml_path(store: Store, write_csv, tmp_path: Path) -> None
                     mapping=toml)
     assert r.n_accepted == 1
     assert store.scalar("SELECT event_date FROM records") == date(2022, 3, 1)
+
+
+def test_interrupt_mid_ingest_rolls_back(store: Store, write_csv) -> None:
+    rows = "".join(f"{i};Иванов;Иван;{-1 if i % 3 == 0 else 30};01.03.2022;убит\n"
+                   for i in range(40))
+    p = write_csv(HEADER + rows)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(store, p, source="s", mapping=mapping(), progress=interrupt, batch_size=5)
+    for t in ("records", "quarantine", "ingests", "audit_log"):
+        assert store.scalar(f"SELECT count(*) FROM {t}") == 0, t
+    r = ingest_file(store, p, source="s", mapping=mapping())
+    assert (r.n_accepted, r.n_quarantined, r.duplicate_of) == (26, 14, None)
+
+
+def test_report_is_frozen_and_readable(store: Store, write_csv) -> None:
+    import dataclasses
+    r = ingest_file(store, write_csv(HEADER + "1;А;Б;-3;01.03.2022;убит\n"), source="s",
+                    mapping=mapping())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.n_accepted = 5  # type: ignore[misc]
+    text = str(r)
+    assert "1 rows: 0 accepted" in text and "quarantined age_range: 1" in text
+    assert r.examples == ((2, "age", "age -3 is outside 0–120"),)
