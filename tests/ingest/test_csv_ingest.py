@@ -300,3 +300,12 @@ def test_report_is_frozen_and_readable(store: Store, write_csv) -> None:
     text = str(r)
     assert "1 rows: 0 accepted" in text and "quarantined age_range: 1" in text
     assert r.examples == ((2, "age", "age -3 is outside 0–120"),)
+
+
+def test_read_only_store_raises_store_error(tmp_path: Path, write_csv) -> None:
+    from uncounted.exceptions import StoreError
+    db = tmp_path / "ro" / "uncounted.duckdb"
+    Store(db).close()
+    with Store(db, read_only=True) as ro, pytest.raises(StoreError, match="nothing was written"):
+        ingest_file(ro, write_csv(HEADER + "1;А;Б;30;01.03.2022;убит\n"), source="s",
+                    mapping=mapping())

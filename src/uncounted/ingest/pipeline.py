@@ -31,9 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
-from uncounted.exceptions import IngestError, UncountedError
+from uncounted.exceptions import IngestError, StoreError, UncountedError
 from uncounted.ingest.mapping import Mapping, load_mapping
 from uncounted.ingest.readers import open_reader
 from uncounted.ingest.result import IngestReport
@@ -178,6 +179,8 @@ def ingest_file(store: Store, path: str | Path, *, source: str,
         columns), naming file, line and field.  Nothing is written.
     MappingError
         The mapping is invalid (every problem listed).
+    StoreError
+        The database refused a write (read-only store, disk full); nothing is written.
     """
     t0 = time.perf_counter()
     p = Path(path)
@@ -211,6 +214,10 @@ def ingest_file(store: Store, path: str | Path, *, source: str,
                                          actor, at, reader.kind, others, t0)
             report = _ingest(store, con, reader, ingest_id, source, p, sha, m, actor, at, cb,
                              batch_size, others, t0)
+    except duckdb.Error as exc:
+        raise StoreError(f"the store refused the ingest of {label} ({exc}); nothing was "
+                         "written. Is the project opened read-only or by another process?"
+                         ) from exc
     finally:
         reader.close()
     log.info("%s", report)
