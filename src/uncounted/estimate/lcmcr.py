@@ -17,10 +17,13 @@ arrays, computes R-hat and ESS (:mod:`uncounted.estimate.diagnostics`) and retur
 Differences from the R package
 ------------------------------
 * **No truncation of N.**  LCMCR 0.4.14 redraws ``n0`` whenever ``n0 > 20 n``, i.e. it
-  truncates the posterior at ``N <= 21 n`` (``NPLCM_CR_Basic_Freq.cpp::sam_n0``).  That cap is
-  not part of the model in the paper, and on tables where the posterior reaches it (the UK
-  trafficking data, ``UKdat``) it shortens the right tail and moves the upper limit.  Here
-  ``N`` is not truncated unless ``n_max_factor`` is given (``n_max_factor=21`` reproduces R).
+  truncates the posterior at ``N <= 21 n`` (``NPLCM_CR_Basic_Freq.cpp::sam_n0``, per the
+  reference README).  The cap is not part of the model in the paper.  Here ``N`` is not
+  truncated unless ``n_max_factor`` is given (``n_max_factor=21`` reproduces R).  Measured
+  on ``UKdat``, where R's largest draw (57,193) sits at its cap (57,624): our untruncated
+  posterior has well under 0.5% of its mass above 21 n (none in 8,000 draws), and the
+  median and 95% interval agree with and without the cap within Monte Carlo error; the
+  cap only clips the far tail there (``tests/estimate/test_lcmcr_reference.py``).
 * **The stick-breaking update is done on the log scale**, so ``1 - V_k`` cannot round to 0
   for empty trailing classes; rounding would bias the update of ``alpha`` towards 0.
 * **Label-swap moves** (Metropolis, with the stick-breaking weights integrated out) are
