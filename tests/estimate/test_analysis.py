@@ -51,11 +51,13 @@ def test_no_overlap_is_not_estimable():
     assert any("overlap" in r for r in sa.verdict.reasons)
 
 
-def test_independent_lists_give_robust_verdict_and_cover_truth():
+def test_independent_lists_give_an_accurate_headline():
     h = independent_table(3000, (0.3, 0.35, 0.4, 0.3), seed=1)
     an = analyse(h, overrides=FAST, random_state=1)
     d = an.to_dict()
-    assert d["lower"] <= 3000 <= d["upper"]
+    # one replicate cannot test coverage (the simulation study does); it can test accuracy
+    assert abs(d["N"] / 3000 - 1) < 0.08
+    assert d["lower"] <= d["N"] <= d["upper"]
     assert d["N"] >= h.n_observed
     assert d["method"] in ("lcmcr", "bma", "loglinear-bic", "loglinear")
     assert d["verdict"] in (ROBUST, SENSITIVE)

@@ -46,19 +46,22 @@ METHODS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "sparsemse": ("uncounted.estimate.sparse", "SparseMSE", {}),
     "bma": ("uncounted.estimate.bma", "BMA", {}),
     "lcmcr": ("uncounted.estimate.lcmcr", "LCMCR", {}),
+    "heterogeneity": ("uncounted.estimate.heterogeneity", "ClosedPopulation", {"model": "best-aic"}),
     "chao": ("uncounted.estimate.lowerbounds", "ChaoLowerBound", {}),
     "lincoln-petersen": ("uncounted.estimate.lowerbounds", "LincolnPetersen", {}),
 }
 #: the defensible methods run by the default analysis, in order of preference for the headline.
-DEFAULT_METHODS = ("lcmcr", "bma", "loglinear-bic", "loglinear")
+DEFAULT_METHODS = ("lcmcr", "loglinear", "bma", "loglinear-bic", "heterogeneity")
 HEADLINE_REASON = {
     "lcmcr": "the latent-class model absorbs heterogeneity of capture between people, the main "
              "source of bias in casualty lists, and its sampler diagnostics are acceptable",
+    "loglinear": "the latent-class model was not usable here; the AIC-selected log-linear model "
+                 "captures list dependence with the least bias in our simulations",
     "bma": "Bayesian model averaging accounts for uncertainty about list dependence; the "
-           "latent-class model was not usable here",
+           "latent-class and AIC log-linear fits were not usable here",
     "loglinear-bic": "the latent-class and model-averaging fits were not usable; the BIC-selected "
                      "log-linear model is the most parsimonious defensible fit",
-    "loglinear": "only the AIC-selected log-linear model produced an estimate",
+    "heterogeneity": "only Rcapture's heterogeneity models produced an estimate",
 }
 
 
@@ -95,18 +98,20 @@ class StratumAnalysis:
         return None if self.headline_method is None else self.results[self.headline_method]
 
     def headline_interval(self) -> tuple[float, float]:
-        """The headline's interval, widened to the envelope of all methods unless robust.
+        """The envelope of every method's interval around the headline estimate.
 
-        Why widen: when the methods disagree, the honest statement is the range they span, not
-        the tidy interval of whichever method is preferred.
+        Why the envelope and not the headline method's own interval: the choice of model is
+        itself uncertain, and the methods' own intervals ignore that.  When the methods agree
+        (a robust verdict) the envelope is barely wider; when they disagree it shows how far
+        the answer moves.  In the simulation study (docs/benchmarks.md) the latent-class
+        interval alone covered the truth in about 88% of identifiable replicates; the envelope
+        in about 95%.
         """
         h = self.headline
         if h is None:
             return (math.nan, math.nan)
-        if self.verdict.verdict == ROBUST or len(self.results) < 2:
-            return (h.lower, h.upper)
         lows = [r.lower for r in self.results.values() if math.isfinite(r.lower)]
-        ups = [r.upper for r in self.results.values()]
+        ups = [r.upper for r in self.results.values() if not math.isnan(r.upper)]
         return (min(lows + [h.lower]), max(ups + [h.upper]))
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class VerdictRules:
     min_gof_pvalue: float = 0.01
     max_linkage_movement: float = 0.20
     max_dark_fraction: float = 0.80
+    max_mean_pairwise_log_or: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,35 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "reasons": list(self.reasons), "checks": self.checks}
+
+
+def pairwise_dependence(hist: CaptureHistories) -> float | None:
+    """Mean two-way interaction (log odds ratio) of the all-two-way log-linear model.
+
+    Why: strong, uniform positive dependence between every pair of lists is what a group that
+    every list tends to miss leaves behind in the observed table (Fienberg, Johnson & Junker
+    1999); such a group can hold many people that no model fitted to the observed cells sees.
+    Returns None where the model cannot be fitted (fewer than 3 lists, too few cells).
+    """
+    import itertools
+    import warnings as _w
+
+    from uncounted.estimate.loglinear import fit_loglinear
+
+    k = hist.k
+    if k < 3:
+        return None
+    try:
+        with _w.catch_warnings(), np.errstate(all="ignore"):
+            _w.simplefilter("ignore")
+            fit = fit_loglinear(hist, list(itertools.combinations(range(k), 2)))
+    except Exception:  # noqa: BLE001 - a diagnostic must never break the analysis
+        return None
+    coef = np.asarray(fit.fit.coef[1 + k:], dtype=float)
+    coef = coef[np.isfinite(coef)]
+    if coef.size == 0 or not fit.exists:
+        return None
+    return float(coef.mean())
 
 
 def sampler_ess(diagnostics: Mapping[str, Any]) -> float | None:
@@ -183,7 +213,16 @@ def judge(
             reasons.append(f"{dark:.0%} of the estimate is people on no list: the count rests on "
                            "extrapolation")
 
-    # 8. linkage sensitivity
+    # 8. uniform positive dependence: the signature of a group every list misses
+    dep = pairwise_dependence(hist)
+    checks["mean_pairwise_log_odds_ratio"] = dep
+    if dep is not None and dep > rules.max_mean_pairwise_log_or:
+        reasons.append(
+            f"lists are strongly dependent on one another (mean pairwise odds ratio "
+            f"{math.exp(dep):.1f}): people one list misses, the others tend to miss too, so a "
+            "group that no list records well cannot be ruled out and the total may be far higher")
+
+    # 9. linkage sensitivity
     if linkage_estimates and len(linkage_estimates) >= 2:
         vals = np.array([v for v in linkage_estimates.values() if math.isfinite(v)])
         if len(vals) >= 2:
