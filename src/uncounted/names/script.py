@@ -103,7 +103,7 @@ def _compile(rules: list[tuple[str, str]]) -> list[tuple[re.Pattern[str], str, s
 # the substring every match of a rule contains ('' = always try the rule)
 _NEEDLES = {
     r"x": "x", r"schtsch|shtch|shch|szcz|shh": "s", r"tsch|tch": "ch", r"sh|sz": "s",
-    r"zh": "zh", r"cz": "cz", r"kh|gh": "h", r"ph": "ph", r"ck": "ck", r"ts|tz|tc": "t",
+    r"zh": "zh", r"cz": "cz", r"kh|gh": "h", r"eh(?=[^aeiouy]|$)": "eh", r"ph": "ph", r"ck": "ck", r"ts|tz|tc": "t",
     r"w": "w", r"q": "q", r"you|iou": "ou", r"(?<=[aeiouy])ff$": "ff", r"(?<=[oe])w$": "w",
     r"(?<=[^aeiouy'])(?:yy|yi|iy|ii|yj|ij|y)$": "", r"y(?=[aeiou])": "y",
     r"(?<=[aeiou])y": "y", r"y": "y", r"(?<=[aeou])i$": "i",
@@ -125,6 +125,7 @@ _LATIN_RULES_1 = _compile([
     (r"zh", "Z"),
     (r"cz", "Q"),
     (r"kh|gh", "g"),
+    (r"eh(?=[^aeiouy]|$)", "e"),  # GOST 16876 system B writes э as "eh" (Ehduard)
 ])
 _LATIN_RULES_2 = _compile([
     (r"ph", "f"),
