@@ -49,7 +49,7 @@ _TYPE_ALIASES = {
 _ALLOWED_VALUES = {"sex": SEX_VALUES, "event_type": EVENT_TYPES}
 FILE_TYPES = ("csv", "xlsx", "jsonl", "parquet")
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "utf-16", "windows-1251", "cp1251", "koi8-r",
-             "koi8_r")
+             "koi8_r", "koi8-u", "koi8_u")
 _TOP_KEYS = {"mapping_version", "format", "id_column", "default_year", "fields", "split",
              "extra_columns", "source", "name", "description", "notes"}
 _FORMAT_KEYS = {"type", "encoding", "delimiter", "quotechar", "header_row", "sheet"}
@@ -284,7 +284,7 @@ def _parse_format(raw: Any, problems: list[str]) -> FormatSpec:
     if enc not in ENCODINGS:
         problems.append(f"format.encoding: {enc!r} is not one of {', '.join(ENCODINGS)}")
         enc = "auto"
-    enc = {"cp1251": "windows-1251", "koi8_r": "koi8-r"}.get(enc, enc)
+    enc = {"cp1251": "windows-1251", "koi8_r": "koi8-r", "koi8_u": "koi8-u"}.get(enc, enc)
     delim = raw.get("delimiter", "auto")
     if delim in ("\\t", "tab"):
         delim = "\t"

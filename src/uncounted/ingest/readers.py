@@ -10,17 +10,20 @@ itself is unreadable; the pipeline quarantines it.
 
 Encoding detection
 ------------------
-Declared encodings are used as given.  For ``encoding = "auto"``: a UTF-8 BOM means UTF-8; a
-sample that decodes as UTF-8 is UTF-8; otherwise the file is windows-1251 or KOI8-R, the two
-single-byte Cyrillic encodings these lists come in.  General detectors (charset-normalizer,
-chardet) are unreliable between exactly these two on short texts such as name lists, because
-both decode any byte string into Cyrillic letters.  We therefore score both decodings with
-:func:`cyrillic_score`: the mean log-probability of the letters under Russian letter
-frequencies (mis-decoding permutes the alphabet, turning frequent letters such as о, е, а, и, н
-into rare ones such as п, ф, щ) plus a penalty for the inverted-case words ('иВАНОВ') that a
-KOI8-R/windows-1251 mix-up produces, since the two encodings put upper and lower case in
-swapped halves of the byte range.  charset-normalizer decides only when the sample holds too few
-Cyrillic letters for the score.
+Declared encodings are used as given.  For ``encoding = "auto"``: a UTF-8 or UTF-16 BOM
+decides; a sample that decodes as UTF-8 is UTF-8; otherwise the file is in one of the
+single-byte Cyrillic encodings these lists come in: windows-1251, KOI8-R or KOI8-U (KOI8-R
+plus the Ukrainian letters).  General detectors (charset-normalizer, chardet) are unreliable
+between exactly these on short texts such as name lists, because each decodes any byte string
+into Cyrillic letters.  We therefore score every decoding with :func:`cyrillic_score`: the
+mean log-probability of its letters under Russian letter frequencies (with the Ukrainian
+letters і, ї, є, ґ at their Ukrainian frequencies), because a mix-up permutes the alphabet
+and turns frequent letters such as о, е, а, и, н into rare ones such as п, ф, щ; plus
+penalties for inverted-case words ('иВАНОВ'), since KOI8 and windows-1251 put capitals and
+small letters in swapped halves of the byte range, and for box-drawing symbols, which KOI8-R
+has where the others have letters.  Ties (Russian text is the same in KOI8-R and KOI8-U) go
+to windows-1251, then KOI8-R.  charset-normalizer decides only when the sample holds too few
+Cyrillic letters to score.
 """
 
 from __future__ import annotations
@@ -66,8 +69,12 @@ _RU_FREQ = {
     "ы": 1.90, "ь": 1.74, "г": 1.70, "з": 1.65, "б": 1.59, "ч": 1.44, "й": 1.21, "х": 0.97,
     "ж": 0.94, "ш": 0.73, "ю": 0.64, "ц": 0.48, "щ": 0.36, "э": 0.32, "ф": 0.26, "ъ": 0.04,
 }
+# Ukrainian-only letters, at their Ukrainian frequencies, so that windows-1251 Ukrainian text
+# is not mistaken for KOI8 (where these bytes are other letters or box-drawing symbols).
+_RU_FREQ |= {"і": 5.0, "ї": 0.8, "є": 0.4, "ґ": 0.02}
 _RU_LOGP = {k: math.log(v / 100.0) for k, v in _RU_FREQ.items()}
-_RU_LOGP_OTHER = math.log(0.0001)  # Cyrillic letters outside Russian (і, ї, є, ґ, ...)
+_RU_LOGP_OTHER = math.log(0.0001)  # other Cyrillic letters (Serbian, Macedonian, ...)
+_JUNK_LOGP = math.log(0.00001)     # box drawing and maths symbols of KOI8's upper half
 _CYR_WORD = re.compile(r"[\u0400-\u04ff]{2,}")
 MIN_CYRILLIC_LETTERS = 3
 
@@ -85,6 +92,9 @@ def cyrillic_score(text: str) -> tuple[float, int]:
         if "\u0400" <= ch <= "\u04ff":
             c = ch.lower().replace("ё", "е")
             total += _RU_LOGP.get(c, _RU_LOGP_OTHER)
+            n += 1
+        elif "\u2200" <= ch <= "\u25ff":
+            total += _JUNK_LOGP
             n += 1
     if n == 0:
         return float("-inf"), 0
@@ -109,7 +119,7 @@ def detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError:
         pass
     scores = {}
-    for enc in ("windows-1251", "koi8-r"):
+    for enc in ("windows-1251", "koi8-r", "koi8-u"):  # ties go to the earlier one
         scores[enc] = cyrillic_score(sample.decode(enc, errors="replace"))
     if max(n for _s, n in scores.values()) >= MIN_CYRILLIC_LETTERS:
         best = max(scores, key=lambda e: scores[e][0])
