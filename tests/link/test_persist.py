@@ -13,6 +13,7 @@ from uncounted.link import (
     current_run,
     link_store,
     load_current_clusters,
+    load_current_histories,
     save_link_result,
 )
 from uncounted.store.audit import verify
@@ -42,9 +43,10 @@ def store():
     s.close()
 
 
-def test_save_and_load(store: Store, toy_result) -> None:
+def test_save_and_load(store: Store, toy: pd.DataFrame, toy_result) -> None:
     with pytest.raises(LinkageError, match="no linkage run"):
         load_current_clusters(store)
+    _insert_records(store, toy)
     run_id = save_link_result(store, toy_result, actor="alice")
     run = current_run(store)
     assert run is not None and run["run_id"] == run_id and run["status"] == "done"
@@ -58,6 +60,8 @@ def test_save_and_load(store: Store, toy_result) -> None:
     assert len(cl) == len(toy_result.clusters)
     merged = cl.merge(toy_result.clusters, on="record_uid")
     assert (merged["cluster_id_x"] == merged["cluster_id_y"]).all()
+    h = load_current_histories(store)
+    assert h.equals(toy_result.histories_at(toy_result.threshold))
     audit = store.query_df("SELECT actor, action, object FROM audit_log")
     assert audit.iloc[-1].tolist() == ["alice", "link", f"link_run:{run_id}"]
     assert verify(store.con).ok

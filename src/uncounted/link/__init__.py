@@ -15,6 +15,7 @@ from uncounted.link.persist import (
     current_run,
     link_store,
     load_current_clusters,
+    load_current_histories,
     save_link_result,
 )
 from uncounted.link.result import LinkResult
@@ -28,6 +29,7 @@ __all__ = [
     "current_run",
     "link_store",
     "load_current_clusters",
+    "load_current_histories",
     "save_link_result",
     "capture_histories",
     "cluster_accuracy",

@@ -151,6 +151,20 @@ def load_current_clusters(store: Any) -> pd.DataFrame:
            WHERE c.run_id = ? ORDER BY c.record_uid""", [int(run["run_id"])])
 
 
+def load_current_histories(store: Any) -> pd.DataFrame:
+    """Capture histories of the current run's clusters (one 0/1 column per list, ``count``).
+
+    Raises
+    ------
+    LinkageError
+        When the project has no linkage run yet.
+    """
+    from uncounted.link.evaluate import capture_histories
+
+    cl = load_current_clusters(store)
+    return capture_histories(cl["source"].to_numpy(), cl["cluster_id"].to_numpy())
+
+
 def load_labels(store: Any) -> pd.DataFrame:
     """The latest decision per pair from ``pair_labels``."""
     return store.query_df(
