@@ -126,3 +126,45 @@ def test_value_parsers_raise_only_their_own_errors(text: str) -> None:
         assert a is None or 0 <= a <= 120
     except ValueProblem as exc:
         assert exc.kind in {"age_format", "age_range"}
+
+
+person = st.tuples(st.sampled_from(["Иванов", "Петров", "Орлов", ""]),
+                   st.sampled_from(["30", "31", "-1", ""]))
+version = st.dictionaries(st.integers(1, 12).map(str), person, max_size=12)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=max(N // 4, 10), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(versions=st.lists(version, min_size=1, max_size=3))
+def test_supersession_keeps_one_active_version_per_id(tmp_path_factory, fuzz_store: Store,
+                                                      versions: list[dict]) -> None:
+    """After any sequence of corrected files, each id has exactly one active record, holding
+    the content of the last file in which that id's row was accepted."""
+    store = fuzz_store
+    source = f"sup{next(_counter)}"
+    expect: dict[str, tuple[str | None, int | None]] = {}
+    folder = tmp_path_factory.mktemp("sup")
+    seen: set[str] = set()
+    for k, v in enumerate(versions):
+        text = "id;surname;name;age;date;status\n" + "".join(
+            f"{i};{fam};;{age};01.03.2022;убит\n" for i, (fam, age) in v.items())
+        p = folder / f"v{k}.csv"
+        p.write_text(text, encoding="utf-8")
+        r = ingest_file(store, p, source=source, mapping=mapping())
+        if text in seen:  # the very same file again: recognised, changes nothing
+            assert r.duplicate_of is not None
+            continue
+        seen.add(text)
+        for i, (fam, age) in v.items():
+            if age != "-1":  # quarantined rows leave the earlier version in place
+                expect[i] = (fam or None, int(age) if age else None)
+    got = store.con.execute("SELECT record_id, family_name, age FROM records "
+                            "WHERE source = ? AND active", [source]).fetchall()
+    assert len(got) == len({g[0] for g in got})
+    assert {g[0]: (g[1], g[2]) for g in got} == expect
+    # every inactive version points at a record of the same id
+    bad = store.scalar(
+        "SELECT count(*) FROM records o JOIN records n ON n.record_uid = o.superseded_by "
+        "WHERE o.source = ? AND NOT o.active AND n.record_id <> o.record_id", [source])
+    assert bad == 0
