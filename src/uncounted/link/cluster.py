@@ -246,12 +246,19 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     out: dict[float, Clustering] = {}
 
     def snapshot(t: float) -> None:
-        root = np.array([find(i) for i in range(n)], dtype=np.int64)
+        # path-halving on the whole array at once: follow parents until every entry is a root
+        root = np.asarray(parent, dtype=np.int64)
+        while True:
+            nxt = root[root]
+            if np.array_equal(nxt, root):
+                break
+            root = nxt
         fl = {r: ";".join(sorted(v)) for r, v in flags.items() if v}
         out[t] = Clustering(threshold=t, root=root, flags=fl)
 
     ti = 0
     n_refused = 0
+    refused: set[tuple[int, int, int, int]] = set()
     for a, b, prob in zip(el, er, ep, strict=True):
         while ti < len(ths) and prob < ths[ti]:
             snapshot(ths[ti])
@@ -260,6 +267,10 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
         if ra == rb:
             continue
         ma, mb = mem(ra), mem(rb)
+        # a refusal stands while neither cluster has changed (clusters only grow)
+        state = (ra, len(ma), rb, len(mb)) if ra < rb else (rb, len(mb), ra, len(ma))
+        if state in refused:
+            continue
         reason = None
         fa, fb = forbid.get(ra), forbid.get(rb)
         if (fa and not fa.isdisjoint(mb)) or (fb and not fb.isdisjoint(ma)):
@@ -276,6 +287,7 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
             union(ra, rb)
         else:
             n_refused += 1
+            refused.add(state)
             if reason != "label_non_match":  # a person's cut is a decision, not a doubt
                 flags.setdefault(ra, set()).add(reason)
                 flags.setdefault(rb, set()).add(reason)
