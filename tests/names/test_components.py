@@ -233,3 +233,16 @@ def test_short_patronymics(patr: str, father: str) -> None:
     from uncounted.names.keys import patronymic_key
 
     assert patronymic_key(patr) == father
+
+
+def test_alias_sets_intersect_only_for_compatible_names() -> None:
+    def al(name: str, sex: str | None = None) -> set[str]:
+        return set(alias_set(name, sex))
+
+    assert al("Вячеслав") & al("Слава")
+    assert al("Владислав") & al("Слава")
+    assert not al("Вячеслав") & al("Владислав")
+    assert not al("Игорь") & al("Георгий")  # both have Гоша
+    assert not al("Александр") & al("Александра")  # both have Саша, Шура
+    assert al("Александр") & al("Саша") and al("Александра") & al("Саша")
+    assert not al("Александра") & al("Саша", "M")

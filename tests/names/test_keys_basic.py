@@ -118,7 +118,8 @@ def test_name_keys_contract() -> None:
     assert out.loc[10, "sex_inferred"] == "M"
     assert out.loc[15, "sex_inferred"] == "F"
     assert "aleksandr" in out.loc[11, "given_aliases"]
-    assert "sasha" in out.loc[11, "given_aliases"]
+    assert "oleksandr" in out.loc[11, "given_aliases"]
+    assert "sasha" not in out.loc[11, "given_aliases"]  # shared with Александра
     assert pd.isna(out.loc[14, "family_key"])
     assert np.isnan(out.loc[14, "name_order_ok"])
 

@@ -54,8 +54,9 @@ class GivenName:
     sex : str
         ``'M'`` or ``'F'``.
     aliases : tuple of str
-        Sorted folded keys of every form of this name (canonical, equivalents,
-        diminutives, spellings); membership tests use this set.
+        Sorted folded keys of the forms of this name (canonical, equivalents, diminutives,
+        spellings) that belong to no other name, plus the canonical key; so membership of
+        another record's ``given_key`` and intersection of two alias sets both work.
     """
 
     name: str
@@ -133,6 +134,15 @@ def lexicon() -> _Lexicon:
                 if all(e[0] != idx for e in entries):
                     entries.append((idx, kind))
         names.append(GivenName(name, fold_key(name), sex, tuple(sorted(keys))))
+    # A form shared by two names (Саша: Александр and Александра; Гоша: Георгий, Игорь,
+    # Егор) identifies neither, so it is left out of both alias sets: then two records'
+    # alias sets intersect only when their names can be the same name, and an ambiguous
+    # form gets the union of its candidates' sets (alias_set).  The canonical key stays.
+    names = [
+        GivenName(n.name, n.key, n.sex,
+                  tuple(sorted(a for a in n.aliases if a == n.key or len(index[a]) == 1)))
+        for n in names
+    ]
     frozen = {k: tuple(v) for k, v in index.items()}
     frozen_obl = {k: tuple(v) for k, v in oblique.items()}
     by_key: dict[str, int] = {}
@@ -165,18 +175,19 @@ def _resolve(key: str, sex: str | None) -> GivenName | None:
 def alias_set(token: str, sex: str | None = None) -> tuple[str, ...]:
     """Alias set to compare a given-name form with.
 
-    The canonical name's aliases; for a diminutive shared by several names of the
-    same sex (Слава: Вячеслав, Владислав, Ярослав, Станислав ...) the union of their
-    alias sets, so that membership tests do not depend on which reading was chosen.
+    The canonical name's aliases; for a diminutive shared by several names (Слава:
+    Вячеслав, Владислав, Ярослав, Станислав ...; Саша without a known sex: Александр and
+    Александра) the union of their alias sets, so that neither membership nor intersection
+    tests depend on which reading was chosen.
     """
     found = lookup_given(token, sex)
     if found is None:
         return ()
-    cands = _candidates(fold_key(token), sex or found.sex)
+    cands = _candidates(fold_key(token), sex)
     if len(cands) > 1 and cands[0][0] == _KIND_DIMINUTIVE:
         out: set[str] = set()
         for kind, g in cands:
-            if kind == _KIND_DIMINUTIVE and g.sex == found.sex:
+            if kind == _KIND_DIMINUTIVE and (sex is None or g.sex == sex):
                 out.update(g.aliases)
         return tuple(sorted(out))
     return found.aliases
