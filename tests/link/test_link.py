@@ -100,3 +100,18 @@ def test_invalid_settings_are_reported_together() -> None:
 def test_unknown_engine(toy: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="engine"):
         link_records(toy, engine="oracle", name_keys=name_keys_standin)  # type: ignore[arg-type]
+
+
+def test_accepts_a_duckdb_relation_and_reports_progress(toy: pd.DataFrame, toy_result,
+                                                        fast_settings) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("toy", toy.drop(columns=["person_id"]))
+    stages: list[str] = []
+    r = link_records(con.sql("SELECT * FROM toy"), settings=fast_settings,
+                     name_keys=name_keys_standin, model_json=toy_result.model_json,
+                     progress=lambda stage, frac: stages.append(stage))
+    assert stages[0] == "normalise" and stages[-1] == "done"
+    m = r.clusters.merge(toy_result.clusters, on="record_uid")
+    assert len(m) == len(toy) and (m["cluster_id_x"] == m["cluster_id_y"]).all()
