@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.review.client import ASGIClient
 from uncounted.link import LinkSettings
 from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
 from uncounted.link.prepare import prepare_records
@@ -27,8 +28,6 @@ from uncounted.project import Project
 from uncounted.review.auth import add_user
 from uncounted.review.settings import ReviewSettings
 from uncounted.store import now
-
-from tests.review.client import ASGIClient
 
 FAMILIES = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Васильев", "Соколов",
             "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов",
