@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pandas as pd
@@ -78,6 +79,7 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
     if engine not in ("duckdb", "spark"):
         raise InputError(f"The 'engine' parameter must be 'duckdb' or 'spark'. Got {engine!r}.")
     _quiet_splink()
+    started_at = datetime.now(UTC).replace(tzinfo=None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -122,7 +124,8 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
         threshold_table=ttable, model_json=trained.model_json,
         splink_version=_model.splink_version(), engine=engine, settings=settings,
         match_pairs=match_pairs, non_match_pairs=non_match_pairs,
-        model_reused=trained.reused, timings=timings, clusterings=clusterings)
+        model_reused=trained.reused, timings=timings, clusterings=clusterings,
+        started_at=started_at)
     result.clusters = result.clusters_at(settings.threshold)
     step("done", 1.0)
     log.info("%s", result)

@@ -73,7 +73,7 @@ def save_link_result(store: Any, result: LinkResult, actor: str) -> int:
     default threshold with their flags, and an audit entry ``link``.
     """
     s = result.settings
-    started = _now()
+    started = result.started_at or _now()
     pairs = result.pairs
     parts = [c for c in pairs.columns if c.startswith("mw_")]
     n_clusters = int(result.clusters["cluster_id"].nunique())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ class LinkResult:
     non_match_pairs: pd.DataFrame
     model_reused: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    started_at: datetime | None = None
     clusterings: dict[float, Clustering] = field(default_factory=dict, repr=False)
 
     @property
