@@ -35,7 +35,12 @@ def peak_mb() -> float:
 
 def run(records, truth, label: str, keyed: bool, settings: LinkSettings) -> dict:
     t0 = time.perf_counter()
-    res = link_records(records, settings=settings, keyed=keyed)
+
+    def progress(stage: str, frac: float) -> None:
+        print(f"  [{time.perf_counter() - t0:7.1f} s] {stage}  (peak RSS {peak_mb():.0f} MB)",
+              flush=True)
+
+    res = link_records(records, settings=settings, keyed=keyed, progress=progress)
     wall = time.perf_counter() - t0
     acc = res.accuracy(truth)
     best = max(((t, res.accuracy(truth, t)) for t in settings.all_thresholds),
