@@ -15,8 +15,10 @@ Only this module (and the rest of :mod:`uncounted.link`) imports Splink.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -231,6 +233,18 @@ def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: in
 
 # -- engines ----------------------------------------------------------------------------------
 
+_SPILL: str | None = None
+
+
+def _spill_dir() -> str:
+    """One temporary spill directory per process, removed at exit."""
+    global _SPILL
+    if _SPILL is None:
+        _SPILL = tempfile.mkdtemp(prefix="uncounted-duckdb-")
+        atexit.register(shutil.rmtree, _SPILL, True)
+    return _SPILL
+
+
 def make_db_api(engine: str, spark_session: Any = None, memory_limit: str | None = None) -> Any:
     """A Splink database API for ``engine`` ("duckdb" or "spark")."""
     splink = _splink()
@@ -242,7 +256,7 @@ def make_db_api(engine: str, spark_session: Any = None, memory_limit: str | None
             # bounded, spilling to a temporary directory beyond it (DuckDB's default is 80% of
             # the machine's memory, which a shared machine does not have to give)
             con.execute(f"SET memory_limit = '{memory_limit}'")
-            con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='uncounted-duckdb-')}'")
+            con.execute(f"SET temp_directory = '{_spill_dir()}'")
         con.execute("SET preserve_insertion_order = false")
         return splink.DuckDBAPI(connection=con)
     if engine == "spark":
