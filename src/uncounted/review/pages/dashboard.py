@@ -81,7 +81,11 @@ def dashboard(request: Request, sess=role("viewer"), done: str | None = None) ->
     if not rows.empty:
         chart = rows.assign(label=rows["analysis"] + " · " + rows["stratum"].astype(str) + " · "
                             + rows["method"].astype(str), highlight=rows["headline"].astype(bool))
-        chart = chart[pd.to_numeric(chart["N"], errors="coerce").notna()]
+        n = pd.to_numeric(chart["N"], errors="coerce")
+        # a method without an interval bound is drawn as its point (svg needs numbers)
+        chart = chart.assign(N=n, lower=pd.to_numeric(chart["lower"], errors="coerce").fillna(n),
+                             upper=pd.to_numeric(chart["upper"], errors="coerce").fillna(n))
+        chart = chart[chart["N"].notna()]
         if not chart.empty:
             interval_svg = svg.interval_chart(chart, title="Estimates with intervals")
     head = summ["headline"]
