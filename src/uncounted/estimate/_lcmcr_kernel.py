@@ -264,7 +264,8 @@ def _multinomial_into(
     """Split ``count`` among ``len(weights)`` cells with probabilities ∝ ``weights``.
 
     ``out`` is overwritten; ``order`` (int) and ``suffix`` (float) are scratch space.  The
-    cells are visited by decreasing weight; each gets
+    cells are visited in label order (the label swaps keep large classes first, and
+    sorting by weight for every pattern measured slower); each gets
     ``Binomial(rest, w_k / sum of the weights not yet visited)`` (the conditional binomial
     decomposition of the multinomial) until fewer than ``_CATEGORICAL_BELOW`` people are
     left, who are then placed one by one with categorical draws.  Both steps are exact.
@@ -273,15 +274,6 @@ def _multinomial_into(
     for k in range(K):
         out[k] = 0
         order[k] = k
-    # insertion sort by decreasing weight (weights are often nearly sorted already)
-    for i in range(1, K):
-        key = order[i]
-        wk = weights[key]
-        j = i - 1
-        while j >= 0 and weights[order[j]] < wk:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = key
     acc = 0.0
     for i in range(K - 1, -1, -1):
         acc += weights[order[i]]
