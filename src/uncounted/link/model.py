@@ -187,8 +187,9 @@ def blocking_rules(keyed: bool = True) -> list[Any]:
 
     fam = "family_phonetic" if keyed else "family_key"
     return [
-        block_on("family_key", "given_key"),
-        block_on(fam, "given_init"),
+        block_on(fam, "given_key"),
+        block_on(fam, "given_init", "birth_year_est"),
+        block_on(fam, "given_init", "event_start"),
         block_on(fam, "birth_year_est"),
         block_on("given_key", "birth_year_est", "fam_init"),
         block_on("family_key", "event_start"),
