@@ -12,6 +12,7 @@ it needs (``openapi_extra={"x-role": ...}``), which the authorization tests enum
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from fastapi import FastAPI, Request
 from starlette.staticfiles import StaticFiles
 
 from uncounted.review.auth import SessionStore
+from uncounted.review.decisions import warm_prepared
 from uncounted.review.people import NameIndex
 from uncounted.review.queue import ReviewQueue
 from uncounted.review.security import SecurityHeadersMiddleware, install_error_handlers
@@ -116,5 +118,12 @@ def create_app(project_dir: str | Path | Any, *, settings: ReviewSettings | None
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    def warm() -> None:
+        try:
+            warm_prepared(store)
+        except Exception:  # only a speed-up: a failure here must not stop the app
+            log.exception("warming the prepared-record cache failed")
+
+    threading.Thread(target=warm, name="uncounted-review-warm", daemon=True).start()
     log.info("review app for %s", project.path)
     return app

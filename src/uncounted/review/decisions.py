@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -353,7 +354,7 @@ def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) ->
                 decided_at=lambda d: range(len(d)))
         m, nm = label_pairs(labels if not labels.empty else None)
         st = _run_settings(store, run)
-        table = prepare_records(recs)[list(CONFLICT_COLUMNS)]
+        table = _prepared(store, recs, prepare_records, list(CONFLICT_COLUMNS))
         pairs = pairs.astype({"record_uid_l": "int64", "record_uid_r": "int64",
                               "match_probability": "float64"})
         cl = constrained_clusters(table, pairs, [st["threshold"]], match_pairs=m, non_match_pairs=nm,
@@ -407,6 +408,49 @@ def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) ->
             con.execute("UPDATE link_runs SET n_clusters = ? WHERE run_id = ?", [int(n[0]) if n else 0, run])
         _mark_edited(con, run)
         return tuple(changed)
+
+
+_PREP_LOCK = threading.Lock()
+_PREP_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def _prepared(store: Store, recs: pd.DataFrame, prepare: Any, columns: list[str]) -> pd.DataFrame:
+    """The linkage's prepared columns for ``recs``, cached per record.
+
+    A ``record_uid`` names one immutable version of a record (a correction gets a new uid), so
+    its prepared row never changes; caching it spares re-deriving name keys on every click.
+    """
+    key = str(store.path)
+    with _PREP_LOCK:
+        missing = [i for i, u in enumerate(recs["record_uid"].astype(int)) if (key, u) not in _PREP_CACHE]
+    if missing:
+        fresh = prepare(recs.iloc[missing].reset_index(drop=True))[columns]
+        rows = fresh.to_dict(orient="records")
+        with _PREP_LOCK:
+            for r in rows:
+                _PREP_CACHE[(key, int(r["unique_id"]))] = r
+    with _PREP_LOCK:
+        rows = [_PREP_CACHE[(key, int(u))] for u in recs["record_uid"]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def warm_prepared(store: Store, *, max_records: int = 200_000) -> int:
+    """Prepare every active record once (vectorised), so the first decisions are fast.
+
+    Run in a background thread by the app at start; skipped above ``max_records``.
+    Returns the number of records prepared.
+    """
+    from uncounted.link.cluster import CONFLICT_COLUMNS
+    from uncounted.link.persist import RECORD_COLUMNS
+    from uncounted.link.prepare import prepare_records
+
+    n = int(store.scalar("SELECT count(*) FROM records WHERE active") or 0)
+    if n == 0 or n > max_records:
+        return 0
+    recs = store.query_df(f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE active ORDER BY record_uid")
+    _prepared(store, recs, prepare_records, list(CONFLICT_COLUMNS))
+    log.info("prepared %d records for local re-clustering", n)
+    return n
 
 
 def _mark_edited(con: Any, run: int) -> None:

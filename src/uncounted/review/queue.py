@@ -145,6 +145,9 @@ class ReviewQueue:
         self._stamp: tuple[Any, ...] | None = None
         self._at = 0.0
         self._leases: dict[str, tuple[str, float]] = {}
+        self._decided: frozenset[tuple[int, int]] | set[tuple[int, int]] = frozenset()
+        self._last_label = 0
+        self._keys: list[tuple[int, int]] = []
 
     def _state(self) -> tuple[Any, ...]:
         row = self.store.query_df(
@@ -153,6 +156,10 @@ class ReviewQueue:
         return () if row.empty else (int(row["run_id"].iloc[0]), int(row["e"].iloc[0]))
 
     def ranked(self) -> pd.DataFrame:
+        """The ranked candidates (decided pairs included), recomputed when stale."""
+        return self._snapshot()[0]
+
+    def _snapshot(self) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
         state = self._state()
         with self._lock:
             fresh = self._ranked is not None and (
@@ -160,7 +167,7 @@ class ReviewQueue:
                                          and state[:1] == (self._stamp or ())[:1]))
             if fresh:
                 assert self._ranked is not None
-                return self._ranked
+                return self._ranked, self._keys
         if not state:
             ranked = rank_pairs(pd.DataFrame(), pd.DataFrame())
         else:
@@ -172,14 +179,28 @@ class ReviewQueue:
                 "SELECT c.record_uid, r.source, c.cluster_id FROM clusters c JOIN records r USING (record_uid) "
                 "WHERE c.run_id = ? AND r.active", [run])
             ranked = rank_pairs(pairs, clusters)
+        keys = [(min(a, b), max(a, b)) for a, b in zip(ranked["record_uid_l"].astype(int),
+                                                       ranked["record_uid_r"].astype(int), strict=True)]
         with self._lock:
-            self._ranked, self._stamp, self._at = ranked, state, time.monotonic()
-        return ranked
+            self._ranked, self._stamp, self._at, self._keys = ranked, state, time.monotonic(), keys
+        return ranked, keys
 
     def decided(self) -> set[tuple[int, int]]:
-        df = self.store.query_df("SELECT DISTINCT least(record_uid_l, record_uid_r) AS a, "
-                                 "greatest(record_uid_l, record_uid_r) AS b FROM pair_labels")
-        return set(zip(df["a"].astype(int), df["b"].astype(int), strict=True))
+        """Pairs with any decision, read incrementally (labels are only ever appended)."""
+        top = self.store.scalar("SELECT coalesce(max(label_id), 0) FROM pair_labels")
+        with self._lock:
+            last = self._last_label
+        if top != last:
+            df = self.store.query_df(
+                "SELECT label_id, least(record_uid_l, record_uid_r) AS a, "
+                "greatest(record_uid_l, record_uid_r) AS b FROM pair_labels WHERE label_id > ?", [last])
+            with self._lock:
+                if self._last_label == last:  # rebind, never mutate: callers hold snapshots
+                    self._decided = self._decided | set(zip(df["a"].astype(int), df["b"].astype(int),
+                                                            strict=True))
+                    self._last_label = int(df["label_id"].max()) if len(df) else last
+        with self._lock:
+            return self._decided
 
     def lease(self, key: str, user: str) -> None:
         with self._lock:
@@ -195,16 +216,13 @@ class ReviewQueue:
     def items(self, user: str, *, limit: int = 50, offset: int = 0,
               exclude: set[str] | None = None) -> tuple[list[QueueItem], int]:
         """Undecided pairs for ``user`` in queue order, and how many there are in all."""
-        ranked = self.ranked()
+        ranked, pairs = self._snapshot()
         if ranked.empty:
             return [], 0
         done = self.decided()
         skip = self.leased_by_others(user) | (exclude or set())
-        keys = [f"{a}-{b}" for a, b in zip(ranked["record_uid_l"], ranked["record_uid_r"], strict=True)]
-        pairs = [(min(a, b), max(a, b)) for a, b in zip(ranked["record_uid_l"].astype(int),
-                                                         ranked["record_uid_r"].astype(int), strict=True)]
-        keep = [i for i, (k, pr) in enumerate(zip(keys, pairs, strict=True))
-                if pr not in done and k not in skip and f"{pr[0]}-{pr[1]}" not in skip]
+        keep = [i for i, pr in enumerate(pairs)
+                if pr not in done and (not skip or f"{pr[0]}-{pr[1]}" not in skip)]
         sel = ranked.iloc[keep[offset:offset + limit]]
         items = [QueueItem(int(min(r.record_uid_l, r.record_uid_r)), int(max(r.record_uid_l, r.record_uid_r)),
                            float(r.match_probability), bool(r.cross_list), float(r.score), bool(r.together),
