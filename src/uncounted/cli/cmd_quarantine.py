@@ -8,6 +8,12 @@ from uncounted.cli._common import JsonOpt, ProjectOpt, console, open_project, pr
 from uncounted.cli.main import app
 
 
+def _missing(v: object) -> bool:
+    import pandas as pd
+
+    return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
+
+
 @app.command("quarantine")
 def quarantine(project: ProjectOpt = None, json: JsonOpt = False) -> None:
     """Rows that were not ingested: file, line, field, raw text and why."""
@@ -21,7 +27,8 @@ def quarantine(project: ProjectOpt = None, json: JsonOpt = False) -> None:
         return
     t = Table("source", "file", "line", "field", "reason", "raw text")
     for r in df.itertuples(index=False):
-        raw = "" if r.raw_text is None else str(r.raw_text)
-        t.add_row(str(r.source), str(r.file_name), str(r.line_no), str(r.field or ""), str(r.reason),
+        raw = "" if _missing(r.raw_text) else str(r.raw_text)
+        t.add_row(str(r.source), str(r.file_name), "" if _missing(r.line_no) else str(int(r.line_no)),
+                  "" if _missing(r.field) else str(r.field), str(r.reason),
                   raw[:60] + ("…" if len(raw) > 60 else ""))
     console.print(t)

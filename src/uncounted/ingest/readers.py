@@ -276,6 +276,18 @@ class XlsxReader(_Reader):
         super().__init__(path, fmt, label)
         import openpyxl
 
+        from uncounted.store.safe_export import check_xlsx_safe
+
+        # hostile input: refuse zip bombs, overlapping entries and XML entity tricks before
+        # openpyxl expands anything (formulas are never evaluated: data_only reads cached values)
+        try:
+            check_xlsx_safe(path)
+        except IngestError as exc:
+            msg = str(exc)
+            if exc.file and msg.startswith(f"file {exc.file}: "):
+                msg = msg[len(f"file {exc.file}: "):]
+            raise IngestError(f"not a readable .xlsx workbook (refused before opening): {msg}",
+                              file=label) from exc
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...

@@ -119,9 +119,9 @@ class Store:
             self.con.execute("COMMIT")
 
     def next_id(self, sequence: str) -> int:
-        row = self.con.execute(f"SELECT nextval('{sequence}')").fetchone()
-        assert row is not None
-        return int(row[0])
+        # fetchall, not fetchone: an unfinished result blocks the next register() in duckdb 2.0
+        rows = self.con.execute(f"SELECT nextval('{sequence}')").fetchall()
+        return int(rows[0][0])
 
     def audit(self, action: str, object: str | None = None, detail: dict[str, Any] | None = None,
               *, actor: str | None = None) -> int:
@@ -137,8 +137,8 @@ class Store:
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         with self._lock:
-            row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+            rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def close(self) -> None:
         self.con.close()
