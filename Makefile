@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow fuzz lint typecheck bench clean
+.PHONY: demo test test-slow sim-study fuzz lint typecheck clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,8 +24,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -p no:cacheprovider
 
+# the full simulation study behind the verdict (issue 9): 100 replicates per scenario
+sim-study: $(STAMP)
+	$(BIN)/python bench/sim_verdict.py --reps 100
+
 fuzz: $(STAMP)
-	UNCOUNTED_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
+	UNCOUNTED_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest -m fuzz -p no:cacheprovider -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
