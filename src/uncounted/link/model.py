@@ -381,8 +381,10 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
                 progress(f"train: EM {i + 1}/{len(rules)}", 0.2 + 0.2 * i)
             snapshot = linker.misc.save_model_to_json()
             try:
+                # EM on counts of agreement patterns (term frequencies apply at prediction
+                # only): far faster, and the exact-match levels' m hardly change
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=settings.em_max_pairs,
+                    rule, max_pairs=settings.em_max_pairs, estimate_without_term_frequencies=True,
                     populate_probability_two_random_records_match_from_trained_values=(i == 0))
                 done += 1
                 # smooth between sessions: a zero m from one session would otherwise zero the
@@ -492,7 +494,7 @@ def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | Non
         cols = [c.unquote().name for c in df.columns]
         parts = [c for c in cols if c.startswith("mw_")]
         sel = ", ".join(["unique_id_l", "unique_id_r", f"match_weight + {shift!r} AS match_weight",
-                         *parts])
+                         *[f"CAST({c} AS FLOAT) AS {c}" for c in parts]])
         pairs = linker.misc.query_sql(
             f"SELECT {sel} FROM {df.physical_name} WHERE match_weight >= {min_mw!r}", "pandas")
         df.drop_table_from_database_and_remove_from_cache()
