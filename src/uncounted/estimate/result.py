@@ -291,8 +291,8 @@ class Interval:
         return self.right
 
     def describe(self, k: int | None) -> str:
-        lb = "[" if self.closed in ("both", "left") else "("
-        rb = "]" if self.closed in ("both", "right") else ")"
+        lb = "[" if self.closed in ("both", "left") and self.left is not None else "("
+        rb = "]" if self.closed in ("both", "right") and self.right is not None else ")"
         left = "-inf" if self.left is None else _num(self.left)
         right_v = self._right(k)
         if right_v is None:
