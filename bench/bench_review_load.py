@@ -94,13 +94,13 @@ def reviewer(base: str, user: str, deadline: float, stats: Stats, seed: int) -> 
         while time.perf_counter() < deadline:
             roll = rng.random()
             if roll < 0.05:
-                call("read", "GET", "/api/people", params={"q": rng.choice(NAMES)})
+                call("people", "GET", "/api/people", params={"q": rng.choice(NAMES)})
                 continue
             if roll < 0.08:
-                call("read", "GET", "/api/estimate")
+                call("estimate", "GET", "/api/estimate")
                 continue
             contested = roll < 0.18
-            q = call("read", "GET", "/api/pairs", params={"limit": 3 if contested else 1,
+            q = call("queue", "GET", "/api/pairs", params={"limit": 3 if contested else 1,
                                                           "lease": "false" if contested else "true"})
             items = q.json().get("items", []) if q.status_code == 200 else []
             if not items:
@@ -108,7 +108,7 @@ def reviewer(base: str, user: str, deadline: float, stats: Stats, seed: int) -> 
                 continue
             it = rng.choice(items) if contested else items[0]
             a, b = it["uid_l"], it["uid_r"]
-            p = call("read", "GET", f"/api/pairs/{a}/{b}")
+            p = call("pair", "GET", f"/api/pairs/{a}/{b}")
             if p.status_code != 200:
                 continue
             version = int(p.json()["version"])
@@ -193,6 +193,7 @@ def main() -> int:
                                                             if server.stderr else ""))
             time.sleep(0.2)
         stats = Stats()
+        load0 = " ".join(f"{x:.1f}" for x in os.getloadavg())
         start = time.perf_counter()
         end = start + args.duration
         threads = [threading.Thread(target=reviewer, args=(base, u, end, stats, i))
@@ -211,21 +212,23 @@ def main() -> int:
             server.wait()
 
     lat = np.array([x for _, x in stats.latencies]) * 1000
-    dec = np.array([x for k, x in stats.latencies if k == "decide"]) * 1000
     lost_label, lost_audit, chain = verify(path, stats.accepted)
     print(f"date: {datetime.now(UTC).isoformat(timespec='seconds')}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}")
     print(f"command: python bench/bench_review_load.py --reviewers {args.reviewers} "
           f"--duration {args.duration:g} --people {args.people}")
+    print(f"load average before the run (other work on the machine): {load0}")
     print(f"reviewers: {args.reviewers}, wall {wall:.1f} s")
     print(f"requests: {len(lat)}  ({len(lat) / wall:.1f} requests/s)")
     if len(lat):
         print(f"latency all (ms): p50 {np.percentile(lat, 50):.0f}  p95 {np.percentile(lat, 95):.0f}  "
               f"p99 {np.percentile(lat, 99):.0f}  max {lat.max():.0f}")
-    if len(dec):
-        print(f"latency decisions (ms): p50 {np.percentile(dec, 50):.0f}  p95 {np.percentile(dec, 95):.0f}  "
-              f"p99 {np.percentile(dec, 99):.0f}")
+    for kind in ("queue", "pair", "decide", "people", "estimate"):
+        xs = np.array([x for k, x in stats.latencies if k == kind]) * 1000
+        if len(xs):
+            print(f"  {kind:<8} n={len(xs):5d}  p50 {np.percentile(xs, 50):5.0f}  p95 {np.percentile(xs, 95):5.0f}  "
+                  f"p99 {np.percentile(xs, 99):5.0f} ms")
     print(f"decisions accepted: {len(stats.accepted)}  ({len(stats.accepted) / wall:.1f}/s); "
           f"conflicts (409): {stats.conflicts}; confirmed overrides: {stats.overrides}")
     print(f"server errors / unexpected statuses: {len(stats.errors)}")

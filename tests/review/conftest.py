@@ -163,10 +163,12 @@ def review_project(review_template: Path, tmp_path: Path) -> Iterator[Project]:
 
 
 @pytest.fixture
-def app(review_project: Project) -> Any:
+def app(review_project: Project) -> Iterator[Any]:
     from uncounted.review.app import create_app
 
-    return create_app(review_project, settings=FAST)
+    app = create_app(review_project, settings=FAST)
+    yield app
+    app.state.warm_thread.join()  # DuckDB refuses to close a connection in use
 
 
 @pytest.fixture

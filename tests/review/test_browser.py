@@ -45,6 +45,7 @@ def live_server(review_project) -> Iterator[tuple[str, Any]]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        app.state.warm_thread.join()
 
 
 def test_review_by_keyboard_split_merge_and_estimate_changes(live_server):

@@ -116,3 +116,23 @@ def test_serve_refuses_non_loopback_hosts(tmp_path):
     r = runner.invoke(app, ["serve", "--host", "0.0.0.0", "-p", str(tmp_path)])
     assert r.exit_code != 0 and "loopback" in str(r.exception)
     assert main is not None
+
+
+def test_a_project_without_linkage_still_serves(tmp_path):
+    from tests.review.conftest import FAST, PASSWORD
+    from uncounted.project import Project
+    from uncounted.review.app import create_app
+    from uncounted.review.auth import add_user
+
+    with Project.init(tmp_path / "empty", name="empty") as proj:
+        add_user(proj.store, "ada", "admin", PASSWORD, settings=FAST)
+        app = create_app(proj, settings=FAST)
+        app.state.warm_thread.join()
+        with ASGIClient(app) as c:
+            token = login(c, "ada")
+            assert 'id="n-persons">–<' in c.get("/").text
+            assert "Nothing to review" in c.get("/queue").text
+            assert c.get("/people", params={"q": "Ivanov"}).status_code == 200
+            r = c.post("/estimate", data={"csrf_token": token})
+            assert r.status_code == 400 and "link" in r.text
+            assert c.get("/api/pairs").json() == {"total": 0, "items": []}

@@ -124,6 +124,8 @@ def create_app(project_dir: str | Path | Any, *, settings: ReviewSettings | None
         except Exception:  # only a speed-up: a failure here must not stop the app
             log.exception("warming the prepared-record cache failed")
 
-    threading.Thread(target=warm, name="uncounted-review-warm", daemon=True).start()
+    warmer = threading.Thread(target=warm, name="uncounted-review-warm", daemon=True)
+    warmer.start()
+    app.state.warm_thread = warmer  # joined by whoever closes the project under a running app
     log.info("review app for %s", project.path)
     return app

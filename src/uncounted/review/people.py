@@ -81,18 +81,37 @@ def _val(v: Any) -> Any:
     return v
 
 
+_REC_LOCK = threading.Lock()
+_REC_CACHE: dict[tuple[str, int], dict[str, Any]] = {}
+_REC_CACHE_MAX = 100_000
+
+
 def load_records(store: Store, uids: list[int]) -> dict[int, dict[str, Any]]:
-    """Records by uid with their name keys and the name in the other script."""
+    """Records by uid with their name keys and the name in the other script.
+
+    Cached per ``record_uid``: a uid names one immutable version of a record (a corrected
+    record gets a new uid, and ingest cannot run while the app holds the database).
+    """
     if not uids:
         return {}
+    key = str(store.path)
+    out: dict[int, dict[str, Any]] = {}
+    with _REC_LOCK:
+        for u in uids:
+            hit = _REC_CACHE.get((key, int(u)))
+            if hit is not None:
+                out[int(u)] = hit
+    missing = sorted({int(u) for u in uids} - set(out))
+    if not missing:
+        return out
     cols = ", ".join(("record_uid", *FIELDS, *PROVENANCE, "active"))
     df = store.query_df(f"SELECT {cols} FROM records WHERE record_uid IN "
-                        f"({','.join('?' * len(uids))}) ORDER BY record_uid", [int(u) for u in uids])
+                        f"({','.join('?' * len(missing))}) ORDER BY record_uid", missing)
     if df.empty:
-        return {}
-    keys = name_keys(df[["name_raw", "family_name", "given_name", "patronymic", "sex"]].astype(object)
-                     .where(df[["name_raw", "family_name", "given_name", "patronymic", "sex"]].notna(), None))
-    out: dict[int, dict[str, Any]] = {}
+        return out
+    name_cols = ["name_raw", "family_name", "given_name", "patronymic", "sex"]
+    keys = name_keys(df[name_cols].astype(object).where(df[name_cols].notna(), None))
+    fresh: dict[int, dict[str, Any]] = {}
     for i, row in enumerate(df.to_dict(orient="records")):
         rec = {k: _val(v) for k, v in row.items()}
         written = rec.get("name_raw") or " ".join(
@@ -101,7 +120,13 @@ def load_records(store: Store, uids: list[int]) -> dict[int, dict[str, Any]]:
         rec["name_other_script"] = other_script(written)
         rec["keys"] = {k: _val(keys.iloc[i][k]) for k in KEYS}
         rec["fold"] = fold_key(written) if written else ""
-        out[int(rec["record_uid"])] = rec
+        fresh[int(rec["record_uid"])] = rec
+    with _REC_LOCK:
+        if len(_REC_CACHE) > _REC_CACHE_MAX:
+            _REC_CACHE.clear()
+        for u, rec in fresh.items():
+            _REC_CACHE[(key, u)] = rec
+    out.update(fresh)
     return out
 
 
