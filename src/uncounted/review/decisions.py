@@ -95,9 +95,9 @@ def pair_history(store: Store, uid_l: int, uid_r: int) -> list[dict[str, Any]]:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for r in df.to_dict(orient="records"):
-        out.append({k: (None if _isnull(v) else v) for k, v in r.items()})
+        out.append({str(k): (None if _isnull(v) else v) for k, v in r.items()})
     return out
 
 

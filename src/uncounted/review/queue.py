@@ -82,7 +82,7 @@ def rank_pairs(pairs: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
     per_src = cl.groupby(["cluster_id", "bit"]).size().rename("k").reset_index()
     hist = per_src.groupby("cluster_id")["bit"].sum().astype("int64")  # distinct bits per cluster
     cell_n = hist.value_counts()
-    n_of = {int(k): int(v) for k, v in cell_n.items()}
+    n_of = {int(k): int(v) for k, v in zip(cell_n.index, cell_n.to_numpy(), strict=True)}
     k_of = {(c, int(b)): int(k) for c, b, k in per_src.itertuples(index=False)}
     by_uid = cl.set_index("record_uid")
     p = pairs[pairs["record_uid_l"].isin(by_uid.index) & pairs["record_uid_r"].isin(by_uid.index)]
@@ -185,7 +185,7 @@ class ReviewQueue:
             self._ranked, self._stamp, self._at, self._keys = ranked, state, time.monotonic(), keys
         return ranked, keys
 
-    def decided(self) -> set[tuple[int, int]]:
+    def decided(self) -> frozenset[tuple[int, int]] | set[tuple[int, int]]:
         """Pairs with any decision, read incrementally (labels are only ever appended)."""
         top = self.store.scalar("SELECT coalesce(max(label_id), 0) FROM pair_labels")
         with self._lock:
@@ -224,11 +224,13 @@ class ReviewQueue:
         keep = [i for i, pr in enumerate(pairs)
                 if pr not in done and (not skip or f"{pr[0]}-{pr[1]}" not in skip)]
         sel = ranked.iloc[keep[offset:offset + limit]]
-        items = [QueueItem(int(min(r.record_uid_l, r.record_uid_r)), int(max(r.record_uid_l, r.record_uid_r)),
-                           float(r.match_probability), bool(r.cross_list), float(r.score), bool(r.together),
-                           str(r.source_l if r.record_uid_l < r.record_uid_r else r.source_r),
-                           str(r.source_r if r.record_uid_l < r.record_uid_r else r.source_l))
-                 for r in sel.itertuples(index=False)]
+        items = []
+        for r in sel.to_dict(orient="records"):
+            a, b = int(r["record_uid_l"]), int(r["record_uid_r"])
+            sa, sb = str(r["source_l"]), str(r["source_r"])
+            items.append(QueueItem(min(a, b), max(a, b), float(r["match_probability"]),
+                                   bool(r["cross_list"]), float(r["score"]), bool(r["together"]),
+                                   sa if a < b else sb, sb if a < b else sa))
         return items, len(keep)
 
     def probability(self, a: int, b: int) -> float | None:

@@ -138,7 +138,8 @@ def run_estimate(c: ReviewContext, actor: str) -> list[int]:
     try:
         ids: list[int] = []
         by_fields = c.settings.by_fields()
-        for by in ([[]] + ([by_fields] if by_fields else [])):
+        runs: list[list[str]] = [[]] + ([by_fields] if by_fields else [])
+        for by in runs:
             try:
                 an = c.project.estimate(method=c.settings.estimate_method, by=by or None)
             except UncountedError as exc:
