@@ -140,8 +140,10 @@ def test_totp_second_factor(client, review_project):
     r = client.post("/login", data={"username": "rev", "password": PASSWORD, "csrf_token": tok},
                     follow_redirects=False)
     assert r.headers["location"].startswith("/login/totp")
-    # half-logged-in: no page yet
-    assert client.get("/queue", follow_redirects=False).status_code == 303
+    # half-logged-in: no page yet, only the code form
+    half = client.get("/queue", follow_redirects=False)
+    assert half.status_code == 303 and half.headers["location"].startswith("/login/totp")
+    assert client.get("/api/pairs").status_code == 401
     form = client.get("/login/totp")
     ptok = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
     bad = client.post("/login/totp", data={"code": "000000", "csrf_token": ptok})

@@ -115,3 +115,17 @@ def test_login_redirect_stays_on_site(client, target):
                                     "csrf_token": tok, "next": target}, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == ("/ok" if target == "/ok" else "/")
+
+
+def test_openapi_schema_lists_every_api_route(app):
+    from uncounted.review.app import iter_routes
+
+    with ASGIClient(app) as c:
+        assert c.get("/api/openapi.json").status_code == 401
+        login(c, "vic")
+        schema = c.get("/api/openapi.json").json()
+    api = {(m.lower(), r.path) for r in iter_routes(app.routes) if getattr(r, "path", "").startswith("/api/")
+           and getattr(r, "include_in_schema", False) for m in r.methods - {"HEAD", "OPTIONS"}}
+    listed = {(m, p) for p, ops in schema["paths"].items() for m in ops}
+    assert api == listed and len(api) >= 10
+    assert schema["paths"]["/api/decisions"]["post"]["responses"]["409"]

@@ -18,6 +18,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -127,7 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if sess is None or getattr(sess, "totp_pending", False):
             if not wants_json(request) and request.method == "GET":
                 nxt = request.url.path if request.url.path.startswith("/") else "/"
-                return RedirectResponse(f"/login?next={html.escape(nxt, quote=True)}", status_code=303,
+                where = "/login/totp" if sess is not None else "/login"
+                return RedirectResponse(f"{where}?next={quote(nxt, safe='/')}", status_code=303,
                                         headers=dict(HEADERS))
             return error_response(request, 401, str(exc))
         return error_response(request, 403, str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
@@ -69,7 +70,8 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=200)
         return _login_page(request, next, str(exc), status=401)
     token, _ = c.sessions.create(res.username, res.role, totp_pending=res.totp_required,
                                  user_agent=request.headers.get("user-agent", ""))
-    target = f"/login/totp?next={safe_next(next)}" if res.totp_required else safe_next(next)
+    target = (f"/login/totp?next={quote(safe_next(next), safe='/')}" if res.totp_required
+              else safe_next(next))
     resp = RedirectResponse(target, status_code=303)
     _set_session_cookie(request, resp, token)
     resp.delete_cookie(csrf.PRE_COOKIE, path="/login")
