@@ -27,6 +27,12 @@ def test_dashboard_counts_and_reestimate(app, review_project):
         assert page.text.count("<svg") >= 2  # sources, overlaps
         r = c.post("/estimate", data={"csrf_token": token})
         assert r.status_code == 200 and 'id="estimate-N"' in r.text and "Re-estimated" in r.text
+        # a claim far below the estimate is shown against it
+        review_project.add_claim({"claimant": "Ministry", "counts": "both", "low": 3, "said_on": "2022-03-02"})
+        page = c.get("/").text
+        row = re.search(r'<table id="claims-table">.*?</table>', page, re.S).group(0)
+        assert "Ministry" in row and "below" in row
+        assert re.search(r'<table id="estimate-table">.*overall.*loglinear', page, re.S)
         api = c.get("/api/estimate").json()
         assert api["n_persons"] == n_persons and api["headline"]["n_observed"] == n_persons
         assert api["headline"]["N"] >= n_persons

@@ -76,6 +76,10 @@ GARBAGE_JSON = [
     {"cluster_a": "../etc", "cluster_b": "c1", "reason": "x"},
     {"cluster_a": "c1", "cluster_b": "c1", "reason": "x"},
     {"cluster_a": "c1", "cluster_b": "nope", "reason": "x"},
+    {"username": "ada", "password": "\ud800"}, {"username": "\udfff", "password": "x"},
+    {"username": "ada", "password": "x", "totp": "\ud800"},
+    {"cluster_a": "c1", "cluster_b": "c2", "reason": "\ud800"},
+    {"move_out": [1], "reason": "\udc00"},
 ]
 GET_URLS = ["/api/pairs?limit=-1", "/api/pairs?offset=99999999999999999999", "/api/pairs/0/0",
             "/api/pairs/1/99999999999999999999999", "/api/pairs/x/y", "/api/people?q=",
@@ -102,6 +106,15 @@ def test_garbage_gets_4xx_never_500(app, review_project):
                      {"decision": "match", "version": "0", "note": "n" * 3000}):
             r = c.post("/pairs/1/2", data=data | {"csrf_token": token})
             assert 400 <= r.status_code < 500, (data, r.status_code)
+        for raw in (b"decision=match&version=0&note=%ED%A0%80&csrf_token=" + token.encode(),
+                    b"decision=match&version=0&note=%FF%FE&csrf_token=" + token.encode(),
+                    b"\xff\xfe\x00", b"version=" + b"9" * 5000):
+            r = c.post("/pairs/1/999999", content=raw,  # no such record: nothing may be written
+                       headers={"content-type": "application/x-www-form-urlencoded"})
+            assert r.status_code < 500, (raw[:40], r.status_code, r.text[:300])
+        for raw in (b"username=%ED%A0%80&password=%ED%A0%80", b"\x00\x01"):
+            r = c.post("/login", content=raw, headers={"content-type": "application/x-www-form-urlencoded"})
+            assert r.status_code < 500, (raw, r.status_code)
     assert review_project.store.scalar("SELECT count(*) FROM pair_labels") == 0
 
 

@@ -187,8 +187,9 @@ def authenticate(store: Store, name: str, password: str, *,
     ph = hasher(s)
     try:
         uname = check_username(name)
-    except InputError:
-        uname = ""
+        (password or "").encode("utf-8")
+    except (InputError, UnicodeEncodeError):
+        uname, password = "", ""
     row = None
     if uname:
         rows = store.query_df("SELECT username, role, password_hash, totp_secret, failed_logins, "

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from uncounted.exceptions import AuthError
@@ -127,6 +127,13 @@ class LoginIn(BaseModel):
     username: str = Field(max_length=200)
     password: str = Field(max_length=1024)
     totp: str | None = Field(default=None, max_length=20)
+
+    @field_validator("username", "password", "totp")
+    @classmethod
+    def _unicode(cls, v: str | None) -> str | None:
+        if v is not None:
+            v.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError: 422
+        return v
 
 
 class SessionOut(BaseModel):
