@@ -135,3 +135,41 @@ def test_review_by_keyboard_split_merge_and_estimate_changes(live_server):
     assert st.scalar("SELECT count(DISTINCT cluster_id) FROM clusters") < observed_before
     assert all(u.startswith(base) for u in requests), [u for u in requests if not u.startswith(base)]
     assert problems == []
+
+
+def _login(page, base: str, user: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#n-persons")
+
+
+def test_two_reviewers_one_pair_the_second_sees_the_conflict(live_server):
+    base, project = live_server
+    st = project.store
+    with browser() as b:
+        rev, rita = b.new_context().new_page(), b.new_context().new_page()
+        _login(rev, base, "rev")
+        _login(rita, base, "rita")
+        rev.goto(base + "/queue/next")
+        rev.wait_for_selector("#decide-form")
+        pair_url = rev.url
+        rita.goto(pair_url)  # both have the pair open at version 0
+        rita.wait_for_selector("#decide-form")
+        rev.keyboard.press("m")
+        rev.wait_for_url(lambda u: u != pair_url)
+        rita.fill("#note", "the fathers' names differ")
+        rita.click("#btn-non-match")
+        rita.wait_for_selector("#confirm-override")
+        assert "409" in rita.inner_text("h1")
+        assert rita.inner_text("#conflict-newer .decision") == "match"
+        assert st.scalar("SELECT count(*) FROM pair_labels") == 1
+        rita.click("#confirm-override")
+        rita.wait_for_url(lambda u: "/pairs/" in u and u != pair_url)
+    lab = st.query_df("SELECT reviewer, decision, version, note, overrides_label_id FROM pair_labels "
+                      "ORDER BY version")
+    assert lab[["reviewer", "decision", "version"]].values.tolist() == [["rev", "match", 1],
+                                                                       ["rita", "non_match", 2]]
+    assert lab["note"].iloc[1] == "the fathers' names differ"
+    assert int(lab["overrides_label_id"].iloc[1]) > 0
