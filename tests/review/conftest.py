@@ -114,7 +114,8 @@ def build_review_project(path: Path, seed: int = 11, n_people: int = 80, n_false
                      json.dumps(settings.to_dict(), default=str)])
         con.register("_pairs", pairs_df)
         con.execute("INSERT INTO link_pairs SELECT 1, record_uid_l, record_uid_r, 0.0, match_probability, "
-                    "'{}' FROM _pairs")
+                    "to_json(struct_pack(family := round(match_probability * 8 - 3, 2), birth := -0.5)) "
+                    "FROM _pairs")
         con.unregister("_pairs")
         con.register("_cl", pd.DataFrame({"record_uid": table["unique_id"], "cluster_id": cids}))
         con.execute("INSERT INTO clusters SELECT 1, record_uid, cluster_id, NULL FROM _cl")

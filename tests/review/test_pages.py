@@ -70,6 +70,7 @@ def test_pair_page_shows_names_three_ways_and_differences(app, review_project):
         login(c, "rev")
         page = c.get(f"/pairs/{a}/{b}").text
     assert "name as written" in page and "other script" in page and "key: family_key" in page
+    assert re.search(r'<th>family</th><td>[+-]\d+\.\d\d</td>', page)  # the model's evidence
     assert re.search(r'<tr class="differ"><th>source</th>', page)
     assert re.search(r'<tr class="same"><th>key: family_key</th>', page)
 

@@ -26,6 +26,7 @@ others' queues, so twenty people reviewing at once do not all get the same pair.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -232,6 +233,21 @@ class ReviewQueue:
                                    bool(r["cross_list"]), float(r["score"]), bool(r["together"]),
                                    sa if a < b else sb, sb if a < b else sa))
         return items, len(keep)
+
+    def evidence(self, a: int, b: int) -> list[tuple[str, float]]:
+        """The model's partial match weights for a pair (``link_pairs.detail``), strongest first."""
+        raw = self.store.scalar(
+            "SELECT detail FROM link_pairs WHERE run_id = (SELECT max(run_id) FROM link_runs "
+            "WHERE current AND status = 'done') AND least(record_uid_l, record_uid_r) = ? "
+            "AND greatest(record_uid_l, record_uid_r) = ? LIMIT 1", [a, b])
+        if not raw:
+            return []
+        try:
+            d = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        except (ValueError, TypeError):
+            return []
+        out = [(str(k), float(v)) for k, v in d.items() if isinstance(v, int | float)]
+        return sorted(out, key=lambda kv: -abs(kv[1]))
 
     def probability(self, a: int, b: int) -> float | None:
         v = self.store.scalar(
