@@ -185,3 +185,21 @@ def test_cli_user_commands(review_project, tmp_path):
         assert bool(p.store.scalar("SELECT disabled FROM users WHERE username = 'zoe'"))
         acts = p.store.query_df("SELECT action, actor FROM audit_log WHERE object = 'user:zoe' ORDER BY seq")
     assert acts["action"].tolist() == ["user.add", "user.disable"]
+
+
+def test_password_spraying_from_one_address_is_throttled(client, review_project):
+    from uncounted.review.settings import ReviewSettings
+
+    limit = ReviewSettings().max_failed_logins_per_ip
+    assert FAST.max_failed_logins_per_ip == limit
+    for i in range(limit):
+        r = client.post("/api/session", json={"username": f"guess{i}", "password": "Summer2022!"})
+        assert r.status_code == 401
+    r = client.post("/api/session", json={"username": "rev", "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["error"]["status"] == 429
+    page = client.get("/login")
+    tok = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = client.post("/login", data={"username": "rev", "password": PASSWORD, "csrf_token": tok})
+    assert r.status_code == 429
+    # no account was locked by it: the accounts did not exist
+    assert review_project.store.scalar("SELECT count(*) FROM users WHERE locked_until IS NOT NULL") == 0

@@ -48,5 +48,8 @@ def test_decided_pairs_leave_the_queue_and_leases_hide_pairs(review_project):
     decide_pair(st, first.uid_l, first.uid_r, "unsure", "rita", seen_version=0)
     _, total_after = q.items("rita", limit=5)
     assert total_after == total - 1
+    assert [(x["uid_l"], x["uid_r"], x["reviewer"]) for x in q.unsure()] == [(first.uid_l, first.uid_r, "rita")]
+    decide_pair(st, first.uid_l, first.uid_r, "match", "rev", seen_version=1)
+    assert q.unsure() == []
     probs = [it.probability for it in q.items("rev", limit=1000)[0]]
     assert all(0.05 <= p <= 0.98 for p in probs)

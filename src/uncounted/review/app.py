@@ -21,7 +21,7 @@ import jinja2
 from fastapi import FastAPI, Request
 from starlette.staticfiles import StaticFiles
 
-from uncounted.review.auth import SessionStore
+from uncounted.review.auth import LoginThrottle, SessionStore, purge_sessions
 from uncounted.review.decisions import warm_prepared
 from uncounted.review.people import NameIndex
 from uncounted.review.queue import ReviewQueue
@@ -81,7 +81,8 @@ def create_app(project_dir: str | Path | Any, *, settings: ReviewSettings | None
     context = ReviewContext(
         project=project, settings=s, sessions=SessionStore(store, s),
         queue=ReviewQueue(store, low=s.queue_low, high=s.queue_high, lease_seconds=s.lease_minutes * 60),
-        templates=env, names=NameIndex(store))
+        templates=env, names=NameIndex(store),
+        throttle=LoginThrottle(s.max_failed_logins_per_ip, s.lockout_minutes * 60.0))
 
     app = FastAPI(title="uncounted review API", version="1",
                   description="Decide uncertain record pairs, split and merge people, read the "
@@ -124,6 +125,7 @@ def create_app(project_dir: str | Path | Any, *, settings: ReviewSettings | None
         except Exception:  # only a speed-up: a failure here must not stop the app
             log.exception("warming the prepared-record cache failed")
 
+    purge_sessions(store)
     warmer = threading.Thread(target=warm, name="uncounted-review-warm", daemon=True)
     warmer.start()
     app.state.warm_thread = warmer  # joined by whoever closes the project under a running app

@@ -380,6 +380,52 @@ class SessionStore:
                 del self._cache[k]
 
 
+def purge_sessions(store: Store, *, keep_days: int = 7) -> int:
+    """Delete sessions that ended (expired or revoked) more than ``keep_days`` ago."""
+    cutoff = now() - timedelta(days=keep_days)
+    with store.transaction() as con:
+        row = con.execute("SELECT count(*) FROM sessions WHERE expires_at < ? OR (revoked AND last_seen < ?)",
+                          [cutoff, cutoff]).fetchone()
+        con.execute("DELETE FROM sessions WHERE expires_at < ? OR (revoked AND last_seen < ?)", [cutoff, cutoff])
+    return int(row[0]) if row else 0
+
+
+class LoginThrottle:
+    """Failed logins per client address in a sliding window (in memory).
+
+    Account lockout alone does not stop one address trying one password on many accounts
+    ("password spraying", OWASP); this refuses an address after ``limit`` failures within
+    ``window`` seconds, whatever the accounts.
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._fails: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, addr: str, t: float) -> list[float]:
+        xs = [x for x in self._fails.get(addr, []) if t - x < self.window]
+        if xs:
+            self._fails[addr] = xs
+        else:
+            self._fails.pop(addr, None)
+        return xs
+
+    def blocked(self, addr: str) -> bool:
+        import time
+
+        with self._lock:
+            return len(self._recent(addr, time.monotonic())) >= self.limit
+
+    def failed(self, addr: str) -> None:
+        import time
+
+        t = time.monotonic()
+        with self._lock:
+            self._fails[addr] = [*self._recent(addr, t), t]
+
+
 def require_role(sess: Session | None, role: str) -> Session:
     """The session if its user has at least ``role``; raises :class:`AuthError` otherwise."""
     if sess is None or sess.totp_pending:

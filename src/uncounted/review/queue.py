@@ -249,6 +249,22 @@ class ReviewQueue:
         out = [(str(k), float(v)) for k, v in d.items() if isinstance(v, int | float)]
         return sorted(out, key=lambda kv: -abs(kv[1]))
 
+    def unsure(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Pairs whose latest decision is 'unsure' (out of the queue, listed for a second look)."""
+        df = self.store.query_df(
+            """SELECT a, b, reviewer, decided_at, note FROM (
+                 SELECT least(record_uid_l, record_uid_r) AS a, greatest(record_uid_l, record_uid_r) AS b,
+                        decision, reviewer, decided_at, note,
+                        row_number() OVER (PARTITION BY least(record_uid_l, record_uid_r),
+                                           greatest(record_uid_l, record_uid_r)
+                                           ORDER BY version DESC, label_id DESC) AS rn
+                 FROM pair_labels) WHERE rn = 1 AND decision = 'unsure'
+               ORDER BY decided_at DESC LIMIT ?""", [limit])
+        return [{"uid_l": int(r["a"]), "uid_r": int(r["b"]), "reviewer": str(r["reviewer"]),
+                 "decided_at": str(r["decided_at"])[:19],
+                 "note": None if r["note"] is None or r["note"] != r["note"] else str(r["note"])}
+                for r in df.to_dict(orient="records")]
+
     def probability(self, a: int, b: int) -> float | None:
         v = self.store.scalar(
             "SELECT match_probability FROM link_pairs WHERE run_id = (SELECT max(run_id) FROM link_runs "

@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Failed logins in a row before the account is locked."),
     Setting("lockout_minutes", 15,
             "How long a locked account refuses logins."),
+    Setting("max_failed_logins_per_ip", 20,
+            "Failed logins from one address within lockout_minutes before it gets 429 (password spraying)."),
     Setting("queue_low", 0.05,
             "Pairs with a match probability below this are not queued for review."),
     Setting("queue_high", 0.98,
@@ -62,6 +64,7 @@ class ReviewSettings:
     session_max_hours: int = 12
     max_failed_logins: int = 5
     lockout_minutes: int = 15
+    max_failed_logins_per_ip: int = 20
     queue_low: float = 0.05
     queue_high: float = 0.98
     lease_minutes: int = 10
@@ -78,7 +81,7 @@ class ReviewSettings:
             raise InputError(f"queue_low and queue_high must satisfy 0 <= low < high <= 1; got "
                              f"{self.queue_low} and {self.queue_high}")
         for name in ("session_idle_minutes", "session_max_hours", "max_failed_logins",
-                     "lockout_minutes", "lease_minutes", "max_cluster_edit", "argon2_time_cost",
+                     "lockout_minutes", "max_failed_logins_per_ip", "lease_minutes", "max_cluster_edit", "argon2_time_cost",
                      "argon2_memory_kib"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from uncounted.exceptions import InputError
 from uncounted.review import csrf
-from uncounted.review.auth import ROLE_RANK, Session, SessionStore, require_role
+from uncounted.review.auth import ROLE_RANK, LoginThrottle, Session, SessionStore, require_role
 from uncounted.review.people import NameIndex
 from uncounted.review.queue import ReviewQueue
 from uncounted.review.settings import ReviewSettings
@@ -43,6 +43,7 @@ class ReviewContext:
     queue: ReviewQueue
     templates: jinja2.Environment
     names: NameIndex
+    throttle: LoginThrottle
     estimate_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from uncounted.exceptions import AuthError
@@ -31,6 +32,10 @@ from uncounted.review.web import (
 
 router = APIRouter()
 MAX_TOTP_TRIES = 5
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def _set_session_cookie(request: Request, resp: Response, token: str) -> None:
@@ -64,9 +69,14 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=200)
         csrf.check(request.cookies.get(csrf.PRE_COOKIE), csrf_token)
     except AuthError:
         return _login_page(request, next, "The form expired; please log in again.", status=400)
+    addr = _client(request)
+    if c.throttle.blocked(addr):
+        return _login_page(request, next, "too many failed logins from this address; wait and try again",
+                           status=429)
     try:
         res = authenticate(c.store, username, password, settings=c.settings)
     except AuthError as exc:
+        c.throttle.failed(addr)
         return _login_page(request, next, str(exc), status=401)
     token, _ = c.sessions.create(res.username, res.role, totp_pending=res.totp_required,
                                  user_agent=request.headers.get("user-agent", ""))
@@ -143,11 +153,19 @@ class SessionOut(BaseModel):
 
 
 @router.post("/api/session", response_model=SessionOut, openapi_extra=route_extra(PUBLIC),
-             responses={401: {"description": "wrong credentials"}})
+             responses={401: {"description": "wrong credentials"},
+                        429: {"description": "too many failed logins from this address"}})
 def api_login(request: Request, body: LoginIn) -> Response:
     """Log in; the session cookie is set, and writes must send ``csrf_token`` as ``X-CSRF-Token``."""
     c = ctx(request)
-    res = authenticate(c.store, body.username, body.password, settings=c.settings)
+    addr = _client(request)
+    if c.throttle.blocked(addr):
+        raise HTTPException(status_code=429, detail="too many failed logins from this address; wait")
+    try:
+        res = authenticate(c.store, body.username, body.password, settings=c.settings)
+    except AuthError:
+        c.throttle.failed(addr)
+        raise
     if res.totp_required:
         secret = totp_secret_of(c.store, res.username)
         if secret is None or not totp_ok(secret, body.totp or ""):

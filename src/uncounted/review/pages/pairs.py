@@ -33,8 +33,10 @@ def queue_page(request: Request, sess=role("reviewer"),  # noqa: B008
     c = ctx(request)
     items, total = c.queue.items(sess.username, limit=PAGE, offset=offset)
     names = names_of(c, sorted({u for it in items for u in (it.uid_l, it.uid_r)}))
+    unsure = c.queue.unsure()
+    names.update(names_of(c, sorted({u for x in unsure for u in (x["uid_l"], x["uid_r"])} - set(names))))
     return render(request, "queue.html", items=items, total=total, offset=offset, limit=PAGE,
-                  names=names, low=c.settings.queue_low, high=c.settings.queue_high)
+                  names=names, low=c.settings.queue_low, high=c.settings.queue_high, unsure=unsure)
 
 
 def _parse_key(key: str | None) -> tuple[int, int] | None:
