@@ -143,3 +143,43 @@ def test_a_project_without_linkage_still_serves(tmp_path):
             r = c.post("/estimate", data={"csrf_token": token})
             assert r.status_code == 400 and "link" in r.text
             assert c.get("/api/pairs").json() == {"total": 0, "items": []}
+
+
+def test_uncounted_serve_runs_on_loopback(review_project, tmp_path):
+    """`uncounted serve` as a user runs it: a subprocess answering on a loopback port."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    path = str(review_project.path)
+    review_project.close()  # one writer per database: the server takes it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    err_path = tmp_path / "serve.err"
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "uncounted", "serve", "-p", path, "--port", str(port),
+                                 "--setting", "session_idle_minutes=5"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 90
+            r = None
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    r = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            assert r is not None and r.status_code == 200, err_path.read_text(errors="replace")[-2000:]
+            assert r.headers["x-frame-options"] == "DENY" and "server" not in r.headers
+            anon = httpx.get(f"http://127.0.0.1:{port}/api/pairs", timeout=5)
+            assert anon.status_code == 401
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
