@@ -234,20 +234,24 @@ class ReviewQueue:
                                    sa if a < b else sb, sb if a < b else sa))
         return items, len(keep)
 
-    def evidence(self, a: int, b: int) -> list[tuple[str, float]]:
-        """The model's partial match weights for a pair (``link_pairs.detail``), strongest first."""
-        raw = self.store.scalar(
-            "SELECT detail FROM link_pairs WHERE run_id = (SELECT max(run_id) FROM link_runs "
-            "WHERE current AND status = 'done') AND least(record_uid_l, record_uid_r) = ? "
+    def scored(self, a: int, b: int) -> tuple[float | None, list[tuple[str, float]]]:
+        """The pair's match probability and the model's partial match weights
+        (``link_pairs.detail``, strongest first), in one query."""
+        df = self.store.query_df(
+            "SELECT match_probability, detail FROM link_pairs WHERE run_id = (SELECT max(run_id) "
+            "FROM link_runs WHERE current AND status = 'done') AND least(record_uid_l, record_uid_r) = ? "
             "AND greatest(record_uid_l, record_uid_r) = ? LIMIT 1", [a, b])
-        if not raw:
-            return []
+        if df.empty:
+            return None, []
+        p = df["match_probability"].iloc[0]
+        prob = None if p is None or p != p else float(p)
+        raw = df["detail"].iloc[0]
         try:
-            d = json.loads(raw) if isinstance(raw, str) else dict(raw)
-        except (ValueError, TypeError):
-            return []
-        out = [(str(k), float(v)) for k, v in d.items() if isinstance(v, int | float)]
-        return sorted(out, key=lambda kv: -abs(kv[1]))
+            d = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except ValueError:
+            d = {}
+        ev = [(str(k), float(v)) for k, v in d.items() if isinstance(v, int | float)]
+        return prob, sorted(ev, key=lambda kv: -abs(kv[1]))
 
     def unsure(self, limit: int = 50) -> list[dict[str, Any]]:
         """Pairs whose latest decision is 'unsure' (out of the queue, listed for a second look)."""
@@ -264,10 +268,3 @@ class ReviewQueue:
                  "decided_at": str(r["decided_at"])[:19],
                  "note": None if r["note"] is None or r["note"] != r["note"] else str(r["note"])}
                 for r in df.to_dict(orient="records")]
-
-    def probability(self, a: int, b: int) -> float | None:
-        v = self.store.scalar(
-            "SELECT match_probability FROM link_pairs WHERE run_id = (SELECT max(run_id) FROM link_runs "
-            "WHERE current AND status = 'done') AND least(record_uid_l, record_uid_r) = ? "
-            "AND greatest(record_uid_l, record_uid_r) = ? LIMIT 1", [a, b])
-        return None if v is None else float(v)

@@ -76,8 +76,9 @@ def pair_context(c: ReviewContext, a: int, b: int) -> dict[str, Any]:
                           "FROM link_runs WHERE current AND status = 'done') AND record_uid IN (?, ?)", [a, b])
     cmap = dict(zip(cl["record_uid"].astype(int), cl["cluster_id"].astype(str), strict=True))
     hist = pair_history(c.store, a, b)
+    prob, evidence = c.queue.scored(a, b)
     return {"a": recs[a], "b": recs[b], "diffs": differences(recs[a], recs[b]),
-            "probability": c.queue.probability(a, b), "evidence": c.queue.evidence(a, b),
+            "probability": prob, "evidence": evidence,
             "cluster_a": cmap.get(a), "cluster_b": cmap.get(b),
             "together": cmap.get(a) is not None and cmap.get(a) == cmap.get(b),
             "version": max((int(h["version"]) for h in hist), default=0), "history": hist}
