@@ -479,8 +479,17 @@ def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | Non
     refine = n_records is not None and not model.reused
     floor = settings.floor / 100 if refine else settings.floor
     linker = model.linker
+    chunks = settings.predict_chunks
+    if chunks is None:
+        # bounded memory: one left/right chunk per ~200,000 records
+        chunks = max(1, -(-int(n_records or 0) // 200_000))
     try:
-        df = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        if chunks > 1:
+            log.info("scoring in %d x %d chunks", chunks, chunks)
+            df = linker.inference.predict(threshold_match_probability=floor, warning_mode="never",
+                                          num_chunks_left=chunks, num_chunks_right=chunks)
+        else:
+            df = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         shift = 0.0
         if refine:
             assert n_records is not None

@@ -58,6 +58,9 @@ class LinkSettings:
         all); prediction always scores all records.
     duckdb_memory_limit:
         DuckDB's memory limit (it spills to a temporary directory beyond it).
+    predict_chunks:
+        Score pairs in ``k x k`` chunks of records (Splink's chunked prediction) to bound
+        memory; ``None``: one chunk per 200,000 records.
     m_floor:
         Smallest m (and u) probability of a comparison level after training (see
         :func:`uncounted.link.model.smooth_m_probabilities`).
@@ -77,6 +80,7 @@ class LinkSettings:
     m_floor: float = 1e-4
     train_sample: int | None = 200_000
     duckdb_memory_limit: str | None = "3GB"
+    predict_chunks: int | None = None
     respect_conflicts: bool = True
     death_tolerance_days: int = 14
     birth_year_tolerance: int = 4
