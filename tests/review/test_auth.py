@@ -203,3 +203,27 @@ def test_password_spraying_from_one_address_is_throttled(client, review_project)
     assert r.status_code == 429
     # no account was locked by it: the accounts did not exist
     assert review_project.store.scalar("SELECT count(*) FROM users WHERE locked_until IS NOT NULL") == 0
+
+
+def test_admin_adds_a_user_and_a_user_turns_on_totp_from_the_web(client, review_project):
+    st = review_project.store
+    token = login(client, "ada")
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "Olga", "role": "reviewer",
+                                          "password": "olga's long passphrase"})
+    assert r.status_code == 200 and "olga" in r.text
+    acts = st.query_df("SELECT actor, action FROM audit_log WHERE object = 'user:olga'")
+    assert acts.values.tolist() == [["ada", "user.add"]]
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "olga", "olga's long passphrase")
+    page = client.get("/account").text
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
+    token = auth_token(client)
+    bad = client.post("/account/totp", data={"csrf_token": token, "action": "on", "secret": secret,
+                                             "code": "123456"})
+    assert bad.status_code == 400 and auth.totp_secret_of(st, "olga") is None
+    ok = client.post("/account/totp", data={"csrf_token": token, "action": "on", "secret": secret,
+                                            "code": pyotp.TOTP(secret).now()})
+    assert ok.status_code == 200 and "Second factor turned on" in ok.text
+    assert auth.totp_secret_of(st, "olga") == secret
+    assert st.query_df("SELECT actor, action FROM audit_log WHERE object = 'user:olga' ORDER BY seq")[
+        "action"].tolist()[-1] == "user.totp"
