@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from uncounted.config import CONFIG_FILE, ProjectConfig, SourceConfig
-from uncounted.exceptions import InputError, ProjectError
+from uncounted.exceptions import InputError, ProjectError, UncountedError
 from uncounted.progress import ProgressCallback
 from uncounted.store import Store
 
@@ -212,14 +212,84 @@ class Project:
                                                           lists=lists)
         return out
 
+    def linkage_tables(self, thresholds: list[float] | None = None) -> dict[float, Any]:
+        """Capture histories at several linkage thresholds, from the stored scored pairs.
+
+        Uses the linkage step's own constrained clustering and every person's decision, so the
+        table at the run's threshold is the one the clusters give.  Why: the count depends on
+        linkage decisions, and the verdict and report show by how much.
+        """
+        from uncounted.estimate import CaptureHistories
+        from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
+        from uncounted.link.evaluate import label_pairs
+        from uncounted.link.persist import current_run, load_labels, load_records
+        from uncounted.link.prepare import prepare_records
+
+        run = current_run(self.store)
+        if run is None:
+            raise ProjectError("no linkage yet: run `uncounted link` first.")
+        st = run.get("settings_json") or {}
+        thr = sorted(set(thresholds or [0.5, 0.7, 0.8, 0.9, 0.95]) | {float(run["threshold"])})
+        recs = load_records(self.store)
+        table = prepare_records(recs)[list(CONFLICT_COLUMNS)]
+        pairs = self.store.query_df(
+            "SELECT record_uid_l, record_uid_r, match_probability FROM link_pairs WHERE run_id = ?",
+            [int(run["run_id"])]).astype({"record_uid_l": "int64", "record_uid_r": "int64",
+                                          "match_probability": "float64"})
+        labels = load_labels(self.store)
+        m, nm = label_pairs(labels if len(labels) else None)
+        cl = constrained_clusters(
+            table, pairs, thr, match_pairs=m, non_match_pairs=nm,
+            respect_conflicts=bool(st.get("respect_conflicts", True)),
+            death_tolerance_days=int(st.get("death_tolerance_days", 14)),
+            dob_conflicts=bool(st.get("dob_conflicts", True)))
+        src = table["source"].astype(str).to_numpy()
+        lists = sorted(set(src))
+        out = {}
+        for t, c in cl.items():
+            df = pd.DataFrame({"source": src, "cluster_id": c.root})
+            out[float(t)] = CaptureHistories.from_records(df, list_col="source", id_col="cluster_id",
+                                                          lists=lists)
+        return out
+
+    def linkage_sensitivity(self, thresholds: list[float] | None = None) -> pd.DataFrame:
+        """The estimate at each linkage threshold (AIC log-linear: fast and deterministic)."""
+        from uncounted.estimate.analysis import make_estimator
+
+        rows = []
+        for t, h in self.linkage_tables(thresholds).items():
+            try:
+                r = make_estimator("loglinear").fit(h).result_
+                rows.append({"threshold": t, "persons": h.n_observed, "N": r.estimate,
+                             "lower": r.lower, "upper": r.upper})
+            except Exception as exc:  # noqa: BLE001 - a refusal is a result here
+                rows.append({"threshold": t, "persons": h.n_observed, "N": float("nan"),
+                             "lower": float("nan"), "upper": float("nan"), "note": str(exc)})
+        return pd.DataFrame(rows)
+
     def estimate(self, *, method: str | None = None, by: list[str] | None = None,
-                 random_state: int | None = None, progress: ProgressCallback | None = None) -> Any:
+                 random_state: int | None = None, progress: ProgressCallback | None = None,
+                 overrides: dict[str, Any] | None = None) -> Any:
+        """The default analysis (or one method), with the linkage movement in the verdict."""
+        import math
+
         from uncounted.estimate.analysis import analyse
 
         hist = self.capture_histories(by)
-        return analyse(hist, method=method or self.config.estimate.method,
-                       random_state=self.config.estimate.seed if random_state is None else random_state,
-                       progress=progress)
+        linkage = None
+        if not by:
+            try:
+                sens = self.linkage_sensitivity()
+                linkage = {float(r.threshold): float(r.N) for r in sens.itertuples(index=False)
+                           if isinstance(r.N, float) and math.isfinite(r.N)}
+            except (UncountedError, KeyError, ValueError) as exc:
+                log.warning("linkage sensitivity not computed: %s", exc)
+        an = analyse(hist, method=method or self.config.estimate.method,
+                     random_state=self.config.estimate.seed if random_state is None else random_state,
+                     progress=progress, overrides=overrides, linkage_estimates=linkage)
+        if linkage:
+            an.settings["linkage_sensitivity"] = linkage
+        return an
 
     def save_estimate(self, analysis: Any, *, by: list[str] | None = None) -> int:
         """Keep an estimation run (its JSON) so reports and the dashboard show what was run."""

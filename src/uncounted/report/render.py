@@ -107,6 +107,8 @@ def build_context(project: Any, progress: ProgressCallback | None = None) -> dic
     }
     step(4, 6)
     inputs = figures.provenance_rows(project)
+    sens = (overall.get("settings") or {}).get("linkage_sensitivity") or {}
+    sensitivity = [{"threshold": float(t), "N": v} for t, v in sorted(sens.items(), key=lambda kv: float(kv[0]))]
     repro = {
         "uncounted": __version__, "python": platform.python_version(), "duckdb": duckdb.__version__,
         "splink": (link_run or {}).get("splink_version", "-"),
@@ -126,6 +128,7 @@ def build_context(project: Any, progress: ProgressCallback | None = None) -> dic
         "claims": claims.to_dict(orient="records"), "incidents": timeline.to_dict(orient="records"),
         "incident_checks": checks.to_dict(orient="records"),
         "methods": _methods_text(estimates, link_run), "repro": repro,
+        "linkage_sensitivity": sensitivity,
         "inputs": inputs.to_dict(orient="records"), "charts": charts,
     }
 
