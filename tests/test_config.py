@@ -14,7 +14,7 @@ def test_roundtrip(tmp_path):
     assert back.name == "p"
     assert back.sources["xray"].mapping == "m/xray.toml"
     assert back.estimate.strata == ["event_type"]
-    assert back.link.threshold == pytest.approx(0.9)
+    assert back.link.threshold is None  # the linkage step's own default
 
 
 def test_missing_project_says_how_to_create_one(tmp_path):

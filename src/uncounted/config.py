@@ -30,7 +30,8 @@ class SourceConfig:
 @dataclass
 class LinkConfig:
     engine: str = "duckdb"
-    threshold: float = 0.9
+    #: None: the linkage step's own default (uncounted.link.LinkSettings)
+    threshold: float | None = None
 
 
 @dataclass
@@ -79,11 +80,12 @@ class ProjectConfig:
             sources[key] = SourceConfig(name=key, mapping=val.get("mapping"),
                                         description=str(val.get("description", "")))
         link_raw = raw.get("link") or {}
+        thr = link_raw.get("threshold")
         link = LinkConfig(engine=str(link_raw.get("engine", "duckdb")),
-                          threshold=float(link_raw.get("threshold", 0.9)))
+                          threshold=None if thr is None else float(thr))
         if link.engine not in ("duckdb", "spark"):
             problems.append(f"[link] engine must be 'duckdb' or 'spark', got {link.engine!r}")
-        if not 0.0 < link.threshold < 1.0:
+        if link.threshold is not None and not 0.0 < link.threshold < 1.0:
             problems.append(f"[link] threshold must be in (0, 1), got {link.threshold}")
         est_raw = raw.get("estimate") or {}
         est = EstimateConfig(method=str(est_raw.get("method", "auto")),
@@ -100,7 +102,7 @@ class ProjectConfig:
             k: {kk: vv for kk, vv in asdict(v).items() if kk != "name" and vv not in (None, "")}
             for k, v in self.sources.items()
         }
-        out["link"] = asdict(self.link)
+        out["link"] = {k: v for k, v in asdict(self.link).items() if v is not None}
         out["estimate"] = asdict(self.estimate)
         out["settings"] = self.settings
         return out

@@ -159,7 +159,8 @@ class Project:
         """Link records within and across lists and store the clusters (one transaction)."""
         from uncounted.link import LinkSettings, link_store
 
-        settings = LinkSettings(threshold=threshold if threshold is not None else self.config.link.threshold)
+        thr = threshold if threshold is not None else self.config.link.threshold
+        settings = LinkSettings() if thr is None else LinkSettings(threshold=thr)
         outcome = link_store(self.store, settings=settings, engine=engine or self.config.link.engine,
                              actor=self.actor, progress=progress)
         run = self.current_link_run() or {}
