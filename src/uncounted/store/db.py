@@ -20,6 +20,7 @@ import duckdb
 
 from uncounted.exceptions import StoreError
 from uncounted.store import audit
+from uncounted.store.crashpoints import crashpoint
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,12 @@ class Store:
               *, actor: str | None = None) -> int:
         """Append one entry to the hash-chained audit log (inside the caller's transaction)."""
         with self.transaction() as con:
-            return audit.append(con, actor or self.actor, action, object, detail or {}, now(),
-                                anchor_key=self.audit_key)
+            seq = audit.append(con, actor or self.actor, action, object, detail or {}, now(),
+                               anchor_key=self.audit_key)
+            # the last statement of most state changes, still inside their transaction: the
+            # crash-safety tests kill commands here (UNCOUNTED_CRASH_AFTER=audit.<action>)
+            crashpoint(f"audit.{action}")
+            return seq
 
     # -- convenience ----------------------------------------------------------------------
     def query_df(self, sql: str, params: list[Any] | None = None) -> Any:
