@@ -188,8 +188,18 @@ class Project:
         rec = df.iloc[0].to_dict()
         return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
 
-    def export_clusters(self, path: str | Path) -> int:
+    def export_clusters(self, path: str | Path, *, spreadsheet_safe: bool = False) -> int:
+        """Write ``source, record_id, cluster_id``; record ids exactly as in the input.
+
+        The default is exact because scripts join on the ids.  ``spreadsheet_safe`` prefixes
+        cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) with a quote,
+        for files that people will open in Excel or LibreOffice.
+        """
         df = self.clusters()[["source", "record_id", "cluster_id"]]
+        if spreadsheet_safe:
+            from uncounted.store.safe_export import write_csv_safe
+
+            return write_csv_safe(path, list(df.columns), df.itertuples(index=False, name=None))
         df.to_csv(path, index=False)
         return len(df)
 

@@ -45,9 +45,11 @@ def export_root(
 @export_app.command("clusters")
 def clusters(
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+    spreadsheet_safe: Annotated[bool, typer.Option(
+        help="Neutralise cells a spreadsheet would run as formulas (changes such ids).")] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Write source, record_id, cluster_id for every active record (ids exactly as input)."""
     with open_project(project, read_only=True) as proj:
-        n = proj.export_clusters(output)
+        n = proj.export_clusters(output, spreadsheet_safe=spreadsheet_safe)
     console.print(f"wrote {n} rows to {output}")
