@@ -70,6 +70,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--noise", type=float, default=1.0)
     ap.add_argument("--threshold", type=float, default=LinkSettings().threshold)
+    ap.add_argument("--floor", type=float, default=LinkSettings().floor)
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -84,7 +85,7 @@ def main() -> int:
     recs = recs.drop(columns=["person_id"])
     print(f"generated {len(recs):,} records of {truth.nunique():,} people in "
           f"{time.perf_counter() - t0:.1f} s")
-    settings = LinkSettings(threshold=args.threshold)
+    settings = LinkSettings(threshold=args.threshold, floor=args.floor)
     k = run(recs, truth, "keyed model (uncounted.names keys)", True, settings)
     if not args.no_baseline:
         p = run(recs, truth, "plain Splink (raw name strings, same blocking)", False, settings)
