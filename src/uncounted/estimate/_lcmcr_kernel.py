@@ -175,11 +175,15 @@ def _log_gamma(shape: float) -> float:
 @njit(cache=True, nogil=True)
 def _binomial_inversion(n: int, p: float) -> int:
     """Binomial(n, p) by sequential search of the cdf; for small ``n p`` (and ``p <= 1/2``)."""
+    u = np.random.random()
+    if u <= 1.0 - n * p:
+        # squeeze: P(X = 0) = (1 - p)^n >= 1 - n p (Bernoulli's inequality), so u lies in
+        # the first cell of the cdf without computing it (most draws when n p is tiny)
+        return 0
     q = 1.0 - p
     s = p / q
     a = (n + 1) * s
     r = math.exp(n * math.log1p(-p))
-    u = np.random.random()
     x = 0
     while u > r:
         u -= r
@@ -480,11 +484,13 @@ def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
         if j + 1 == K - 1:
             # only the factor k = K-2 involves the pair (the last class has no factor)
             log_r = _log_sb_term(b, a, alpha) - _log_sb_term(a, b, alpha)
+            accept = log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r
         else:
             # the two factors k = j, j+1 before and after the swap reduce, through
-            # Gamma(x + 1) = x Gamma(x), to (alpha + b + t) / (alpha + a + t)
-            log_r = math.log((alpha + b + t) / (alpha + a + t))
-        if log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r:
+            # Gamma(x + 1) = x Gamma(x), to (alpha + b + t) / (alpha + a + t); accept when
+            # U < ratio, compared without logarithms: U (alpha + a + t) < alpha + b + t
+            accept = b >= a or (1.0 - np.random.random()) * (alpha + a + t) < alpha + b + t
+        if accept:
             m[j] = b
             m[j + 1] = a
             for i in range(J):
@@ -510,9 +516,12 @@ def _update_sticks(
     ``logv`` and ``log1mv`` are scratch arrays of length K.
     """
     K = pi.shape[0]
-    # V_k and 1 - V_k are both formed from two gamma draws on the log scale: 1 - V_k is
-    # often far below double-precision epsilon (trailing empty classes when alpha is small),
-    # and computing it as 1 - V_k would round it to 0 and bias the alpha update.
+    # V_k and 1 - V_k are both formed from two gamma draws, G_a / (G_a + G_b) and
+    # G_b / (G_a + G_b) (neither is computed as 1 minus the other): 1 - V_k is often far
+    # below double-precision epsilon (trailing empty classes when alpha is small), and
+    # computing it as 1 - V_k would round it to 0 and bias the alpha update.  When a shape
+    # is below 1 the gamma draw itself can underflow, so that case stays on the log scale.
+    # ``logv`` holds 1 - V_k (linear scale) and ``log1mv`` its logarithm.
     alpha = state_f[0]
     tail = 0
     for k in range(K):
@@ -523,28 +532,34 @@ def _update_sticks(
         if m[k] == 0:
             # V ~ Beta(1, b): 1 - V = U^(1/b) exactly (inverse cdf), one uniform
             log_1mv = math.log(1.0 - np.random.random()) / b
-            log_v = math.log(-math.expm1(log_1mv)) if log_1mv < 0.0 else -np.inf
+            v[k] = -math.expm1(log_1mv)
+            logv[k] = math.exp(log_1mv)
+        elif b >= 1.0:
+            ga = _gamma(1.0 + m[k])
+            gb = _gamma(b)
+            tot = ga + gb
+            v[k] = ga / tot
+            one_m_v = gb / tot
+            logv[k] = one_m_v
+            log_1mv = math.log(one_m_v)
         else:
-            lga = _log_gamma(1.0 + m[k])
+            lga = math.log(_gamma(1.0 + m[k]))
             lgb = _log_gamma(b)
             mx = max(lga, lgb)
             lsum = mx + math.log(math.exp(lga - mx) + math.exp(lgb - mx))
-            log_v = lga - lsum
+            v[k] = math.exp(lga - lsum)
             log_1mv = lgb - lsum
-        logv[k] = log_v
+            logv[k] = math.exp(log_1mv)
         log1mv[k] = log_1mv
-    logv[K - 1] = 0.0
-    log1mv[K - 1] = -np.inf
+    v[K - 1] = 1.0
 
-    log_remaining = 0.0
+    remaining = 1.0
     sum_log1mv = 0.0
     for k in range(K - 1):
-        v[k] = math.exp(logv[k])
-        pi[k] = math.exp(log_remaining + logv[k])
-        log_remaining += log1mv[k]
+        pi[k] = remaining * v[k]
+        remaining *= logv[k]
         sum_log1mv += log1mv[k]
-    v[K - 1] = 1.0
-    pi[K - 1] = math.exp(log_remaining)
+    pi[K - 1] = remaining
 
     # ---- 6. alpha | V ------------------------------------------------------------------
     rate = b_alpha - sum_log1mv
