@@ -225,7 +225,8 @@ def _binomial_btrs(n: int, p: float) -> int:
     b = 1.15 + 2.53 * spq
     a = -0.0873 + 0.0248 * b + 0.01 * p
     c = n * p + 0.5
-    v_r = 0.92 - 4.2 / b
+    # squeeze bound v <= v_r = 0.92 - 4.2 / b, multiplied through by b > 0 (no division)
+    b_v_r = 0.92 * b - 4.2
     have_h = False
     alpha = 0.0
     lpq = 0.0
@@ -240,7 +241,7 @@ def _binomial_btrs(n: int, p: float) -> int:
         k = math.floor((2.0 * a / us + b) * u + c)
         if k < 0 or k > n:
             continue
-        if us >= 0.07 and v <= v_r:
+        if us >= 0.07 and v * b <= b_v_r:
             return int(k)
         if not have_h:
             alpha = (2.83 + 5.1 / b) * spq
