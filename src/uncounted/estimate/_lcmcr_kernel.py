@@ -64,6 +64,9 @@ __all__ = ["init_state", "run_sweeps"]
 
 #: Floor for probabilities whose logarithm is taken.
 _TINY = 1e-300
+#: Weights of all 2^J histories are tabulated once per sweep up to this many lists (and
+#: when 2^J <= 4 x the number of observed cells); above, they are computed cell by cell.
+_TABLE_MAX_LISTS = 12
 #: Floor for alpha.  Posterior mass below it means "one class" just as well, and it keeps
 #: ``log(U) / alpha`` (the stick-breaking update of empty classes) finite.
 _ALPHA_MIN = 1e-10
@@ -183,7 +186,7 @@ def _binomial_inversion(n: int, p: float) -> int:
     q = 1.0 - p
     s = p / q
     a = (n + 1) * s
-    r = math.exp(n * math.log1p(-p))
+    r = q**n  # integer power by repeated squaring: faster than exp(n log1p(-p))
     x = 0
     while u > r:
         u -= r
@@ -339,10 +342,14 @@ def _sweep(
     q: np.ndarray,
     logv: np.ndarray,
     log1mv: np.ndarray,
+    codes: np.ndarray,
+    table: np.ndarray,
 ) -> None:
     """One Gibbs sweep; updates ``lam``, ``pi``, ``v``, ``state_f`` and ``state_i`` in place.
 
-    ``state_f = [alpha]``, ``state_i = [n0, redraws]``.
+    ``state_f = [alpha]``, ``state_i = [n0, redraws]``.  ``codes`` holds each pattern as a
+    bit mask and ``table`` is scratch space of shape ``(2^J, K)``, or ``(0, K)`` to compute
+    the weights pattern by pattern.
     """
     n_pat, J = patterns.shape
     K = pi.shape[0]
@@ -386,17 +393,40 @@ def _sweep(
             m[k] += alloc[k]
 
     # ---- 2. z_observed -----------------------------------------------------------------
+    use_table = table.shape[0] > 0
+    if use_table:
+        # few lists: the weights of all 2^J histories at once, by doubling over the lists
+        # (table[code, k] with bit j of code = on list j); the factors are multiplied in the
+        # same order as below, so the weights are the same numbers, at a fraction of the
+        # cost when 2^J is not much larger than the number of observed cells
+        for k in range(K):
+            table[0, k] = pi[k]
+        size = 1
+        for j in range(J):
+            for code in range(size):
+                for k in range(K):
+                    base = table[code, k]
+                    table[code + size, k] = base * lam[k, j]
+                    table[code, k] = base * q[k, j]
+            size *= 2
     for c in range(n_pat):
         tot = 0.0
-        for k in range(K):
-            prod = pi[k]
-            for j in range(J):
-                if patterns[c, j]:
-                    prod *= lam[k, j]
-                else:
-                    prod *= q[k, j]
-            w[k] = prod
-            tot += prod
+        if use_table:
+            code = codes[c]
+            for k in range(K):
+                prod = table[code, k]
+                w[k] = prod
+                tot += prod
+        else:
+            for k in range(K):
+                prod = pi[k]
+                for j in range(J):
+                    if patterns[c, j]:
+                        prod *= lam[k, j]
+                    else:
+                        prod *= q[k, j]
+                w[k] = prod
+                tot += prod
         if not tot > 0.0:
             # underflow (many lists): recompute on the log scale
             mx = -np.inf
@@ -657,11 +687,20 @@ def run_sweeps(
     q = np.empty((K, J))
     logv = np.empty(K)
     log1mv = np.empty(K)
+    codes = np.zeros(n_pat, dtype=np.int64)
+    if J <= _TABLE_MAX_LISTS and 4 * n_pat >= (1 << J):
+        table = np.empty((1 << J, K))
+        for c in range(n_pat):
+            for j in range(J):
+                if patterns[c, j]:
+                    codes[c] += 1 << j
+    else:
+        table = np.empty((0, K))
     slot = 0
     n_out = out_n.shape[0]
     for it in range(n_sweeps):
         _sweep(patterns, counts, n_obs, lam, pi, v, state_f, state_i, a_alpha, b_alpha,
-               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv)
+               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv, codes, table)
         if (it + 1) % thin == 0 and slot < n_out:
             out_n[slot] = n_obs + state_i[0]
             out_alpha[slot] = state_f[0]
