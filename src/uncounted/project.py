@@ -179,14 +179,15 @@ class Project:
             "WHERE c.run_id = ? AND r.active ORDER BY r.source, r.record_uid", [run["run_id"]])
 
     def current_link_run(self) -> dict[str, Any] | None:
-        df = self.store.query_df(
-            "SELECT run_id, started_at, finished_at, engine, splink_version, threshold, n_records, "
-            "n_pairs, n_clusters FROM link_runs WHERE current AND status = 'done' "
-            "ORDER BY run_id DESC LIMIT 1")
-        if df.empty:
+        """The current linkage run's summary (JSON-safe), or None before the first link."""
+        from uncounted.link import current_run
+
+        run = current_run(self.store)
+        if run is None:
             return None
-        rec = df.iloc[0].to_dict()
-        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
+        keys = ("run_id", "started_at", "finished_at", "engine", "splink_version", "threshold",
+                "n_records", "n_pairs", "n_clusters")
+        return {k: (run[k].isoformat() if hasattr(run[k], "isoformat") else run[k]) for k in keys}
 
     def export_clusters(self, path: str | Path, *, spreadsheet_safe: bool = False) -> int:
         """Write ``source, record_id, cluster_id``; record ids exactly as in the input.

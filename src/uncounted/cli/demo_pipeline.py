@@ -109,23 +109,8 @@ def _linkage_quality(proj: Any, case: Any) -> dict[str, Any]:
     clusters = proj.clusters()[["source", "record_id", "cluster_id"]]
     truth = case.truth[["source", "record_id", "person_id"]].astype({"record_id": str})
     df = clusters.astype({"record_id": str}).merge(truth, on=["source", "record_id"], how="inner")
-    return pairwise_scores(df["cluster_id"], df["person_id"]) | {
-        "true_observed": int(pd.Series(df["person_id"]).nunique())}
+    from uncounted.link import cluster_accuracy
 
-
-def pairwise_scores(pred: Any, true: Any) -> dict[str, float]:
-    """Pairwise precision, recall and F1 of a clustering against true ids (counts of pairs)."""
-    import pandas as pd
-
-    df = pd.DataFrame({"p": list(pred), "t": list(true)})
-
-    def pairs(counts: Any) -> float:
-        return float((counts * (counts - 1) / 2).sum())
-
-    tp = pairs(df.groupby(["p", "t"]).size())
-    pp = pairs(df.groupby("p").size())
-    tt = pairs(df.groupby("t").size())
-    precision = tp / pp if pp else 1.0
-    recall = tp / tt if tt else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
+    acc = cluster_accuracy(df["cluster_id"], df["person_id"])
+    return {"precision": acc.pairwise_precision, "recall": acc.pairwise_recall, "f1": acc.pairwise_f1,
+            "bcubed_f1": acc.bcubed_f1, "true_observed": int(pd.Series(df["person_id"]).nunique())}
