@@ -45,9 +45,13 @@ Multinomial draws are done as sequential conditional binomials that stop as soon
 count is used up; since the stick-breaking prior puts most people in the first few classes
 this usually costs two or three binomial draws per pattern.
 
-Randomness comes from numba's own Mersenne Twister, seeded inside compiled code by
-``np.random.seed``: each call of :func:`run_sweeps` reseeds it, so a block of sweeps is a
-pure function of its inputs and seed, whatever else runs in the process.
+Randomness comes from the kernel's own xoshiro256++ generator (Blackman & Vigna 2021),
+whose 4-word state is a local array of each call, seeded by SplitMix64 from the integer
+``seed``: each call of :func:`run_sweeps` starts a fresh stream, so a block of sweeps is a
+pure function of its inputs and seed, whatever else runs in the process or in other threads.
+Chains get distinct seeds from the driver's ``SeedSequence``; with a period of 2^256 - 1,
+streams from distinct seeds overlap with negligible probability.  Every sampler below is an
+exact method (rejection or inversion); none relies on approximations beyond double rounding.
 
 The R package LCMCR (0.4.14) truncates ``N`` at ``21 n`` (it redraws ``n0`` while
 ``n0 > 20 n``).  This kernel does not, unless ``max_n0 >= 0`` is passed.
@@ -60,7 +64,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["init_state", "run_sweeps"]
+__all__ = ["init_state", "run_sweeps", "seed_state"]
 
 #: Floor for probabilities whose logarithm is taken.
 _TINY = 1e-300
@@ -70,6 +74,84 @@ _TABLE_MAX_LISTS = 12
 #: Floor for alpha.  Posterior mass below it means "one class" just as well, and it keeps
 #: ``log(U) / alpha`` (the stick-breaking update of empty classes) finite.
 _ALPHA_MIN = 1e-10
+#: Below this, w0_k = pi_k prod_j (1 - lambda_jk) is not used as the base of the class
+#: weights of observed patterns (it could have underflowed where those weights do not).
+_RATIO_MIN_BASE = 1e-250
+
+
+# ---- random numbers -------------------------------------------------------------------
+# xoshiro256++ (Blackman & Vigna 2021, "Scrambled linear pseudorandom number generators",
+# ACM TOMS 47(4):36), seeded by SplitMix64 (Steele, Lea & Flood 2014) as its authors advise.
+# The 4-word state lives in a small uint64 array owned by one chain and passed to every
+# sampler below, so the generator is inlined into the kernel (numba's np.random goes through
+# a thread-local Mersenne Twister behind a function call: 10 ns a double against 2 ns here).
+#
+# Numba compiles every jitted function separately and does not inline one into another at
+# the LLVM level, so each call of a small sampler cost a real call with the array argument
+# unpacked into 7 words.  The small, hot samplers are therefore inlined at numba's IR level
+# (``inline="always"``), which halved the cost of a gamma or binomial draw; the large steps
+# are not (inlining them too was no faster and made the first compilation take 150 s).
+# ``error_model="numpy"`` drops the division-by-zero checks (no division here relies on
+# them; divisors are positive by construction).
+_ROT_A = np.uint64(23)
+_ROT_A_C = np.uint64(41)
+_SHIFT_T = np.uint64(17)
+_ROT_B = np.uint64(45)
+_ROT_B_C = np.uint64(19)
+_SH11 = np.uint64(11)
+_SH32 = np.uint64(32)
+_LOW7 = np.uint64(127)
+_SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_SM_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_SM_M2 = np.uint64(0x94D049BB133111EB)
+_SH30 = np.uint64(30)
+_SH27 = np.uint64(27)
+_SH31 = np.uint64(31)
+#: 2^-53: a 53-bit integer times this is a double in [0, 1) with every bit random.
+_TWO_M53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def seed_state(seed: int) -> np.ndarray:
+    """The xoshiro256++ state for an integer seed: four SplitMix64 outputs from ``seed``."""
+    rs = np.empty(4, dtype=np.uint64)
+    x = np.uint64(seed)
+    for i in range(4):
+        x += _SM_GAMMA
+        z = x
+        z = (z ^ (z >> _SH30)) * _SM_M1
+        z = (z ^ (z >> _SH27)) * _SM_M2
+        rs[i] = z ^ (z >> _SH31)
+    return rs
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _next(rs: np.ndarray) -> np.uint64:
+    """Next 64-bit output of xoshiro256++; advances the state ``rs`` in place."""
+    s0 = rs[0]
+    s1 = rs[1]
+    s2 = rs[2]
+    s3 = rs[3]
+    t = s0 + s3
+    result = ((t << _ROT_A) | (t >> _ROT_A_C)) + s0
+    t = s1 << _SHIFT_T
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _ROT_B) | (s3 >> _ROT_B_C)
+    rs[0] = s0
+    rs[1] = s1
+    rs[2] = s2
+    rs[3] = s3
+    return result
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _uniform(rs: np.ndarray) -> float:
+    """Uniform double in ``[0, 1)`` from the top 53 bits of one output."""
+    return float(np.int64(_next(rs) >> _SH11)) * _TWO_M53
 
 
 def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,17 +182,17 @@ _ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
 _ZIG_R = 3.442620
 
 
-@njit(cache=True, nogil=True)
-def _normal() -> float:
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _normal(rs: np.ndarray) -> float:
     """A standard normal draw by the ziggurat method (Marsaglia & Tsang 2000).
 
-    One uniform double supplies both the signed 32-bit integer (its top bits) and the layer
-    index (7 further, independent bits), avoiding the index/value correlation of the
-    original single-integer version (Doornik 2005).
+    One 64-bit output supplies both the signed 32-bit integer (its top 32 bits) and the
+    layer index (its low 7 bits, independent of the former), avoiding the index/value
+    correlation of the original single-integer version (Doornik 2005).
     """
-    u = np.random.random()
-    hz = int(u * 4294967296.0) - 2147483648
-    iz = int(u * 549755813888.0) & 127
+    r = _next(rs)
+    hz = np.int64(r >> _SH32) - 2147483648
+    iz = np.int64(r & _LOW7)
     if abs(hz) < _ZIG_K[iz]:
         return hz * _ZIG_W[iz]
     while True:
@@ -118,22 +200,22 @@ def _normal() -> float:
         if iz == 0:
             # the tail beyond r (Marsaglia 1964)
             while True:
-                x = -math.log(1.0 - np.random.random()) / _ZIG_R
-                y = -math.log(1.0 - np.random.random())
+                x = -math.log(1.0 - _uniform(rs)) / _ZIG_R
+                y = -math.log(1.0 - _uniform(rs))
                 if y + y >= x * x:
                     break
             return _ZIG_R + x if hz > 0 else -_ZIG_R - x
-        if _ZIG_F[iz] + np.random.random() * (_ZIG_F[iz - 1] - _ZIG_F[iz]) < math.exp(-0.5 * x * x):
+        if _ZIG_F[iz] + _uniform(rs) * (_ZIG_F[iz - 1] - _ZIG_F[iz]) < math.exp(-0.5 * x * x):
             return x
-        u = np.random.random()
-        hz = int(u * 4294967296.0) - 2147483648
-        iz = int(u * 549755813888.0) & 127
+        r = _next(rs)
+        hz = np.int64(r >> _SH32) - 2147483648
+        iz = np.int64(r & _LOW7)
         if abs(hz) < _ZIG_K[iz]:
             return hz * _ZIG_W[iz]
 
 
-@njit(cache=True, nogil=True)
-def _gamma(shape: float) -> float:
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _gamma(rs: np.ndarray, shape: float) -> float:
     """A ``Gamma(shape, 1)`` draw for ``shape >= 1``.
 
     Marsaglia & Tsang (2000), "A simple method for generating gamma variables", *ACM TOMS*
@@ -142,12 +224,12 @@ def _gamma(shape: float) -> float:
     d = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
-        x = _normal()
+        x = _normal(rs)
         t = 1.0 + c * x
         if t <= 0.0:
             continue
         t = t * t * t
-        u = np.random.random()
+        u = _uniform(rs)
         x2 = x * x
         if u < 1.0 - 0.0331 * x2 * x2:
             return d * t
@@ -155,30 +237,30 @@ def _gamma(shape: float) -> float:
             return d * t
 
 
-@njit(cache=True, nogil=True)
-def _beta(a: float, b: float) -> float:
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _beta(rs: np.ndarray, a: float, b: float) -> float:
     """A ``Beta(a, b)`` draw for ``a, b >= 1`` as ``G_a / (G_a + G_b)``."""
-    ga = _gamma(a)
-    return ga / (ga + _gamma(b))
+    ga = _gamma(rs, a)
+    return ga / (ga + _gamma(rs, b))
 
 
-@njit(cache=True, nogil=True)
-def _log_gamma(shape: float) -> float:
+@njit(cache=True, nogil=True, error_model="numpy")
+def _log_gamma(rs: np.ndarray, shape: float) -> float:
     """Logarithm of a ``Gamma(shape, 1)`` draw, exact also for tiny shapes.
 
     For ``shape < 1`` uses ``G_a = G_{a+1} U^{1/a}`` (Marsaglia & Tsang 2000, section 6) on
     the log scale, so the draw cannot underflow to 0.
     """
     if shape >= 1.0:
-        return math.log(_gamma(shape))
-    u = 1.0 - np.random.random()  # in (0, 1]
-    return math.log(_gamma(shape + 1.0)) + math.log(u) / shape
+        return math.log(_gamma(rs, shape))
+    u = 1.0 - _uniform(rs)  # in (0, 1]
+    return math.log(_gamma(rs, shape + 1.0)) + math.log(u) / shape
 
 
-@njit(cache=True, nogil=True)
-def _binomial_inversion(n: int, p: float) -> int:
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _binomial_inversion(rs: np.ndarray, n: int, p: float) -> int:
     """Binomial(n, p) by sequential search of the cdf; for small ``n p`` (and ``p <= 1/2``)."""
-    u = np.random.random()
+    u = _uniform(rs)
     if u <= 1.0 - n * p:
         # squeeze: P(X = 0) = (1 - p)^n >= 1 - n p (Bernoulli's inequality), so u lies in
         # the first cell of the cdf without computing it (most draws when n p is tiny)
@@ -197,14 +279,16 @@ def _binomial_inversion(n: int, p: float) -> int:
     return x
 
 
-#: log(k!) for k < 16; Stirling's series above (error < 1e-13 there).
-_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(16)])
+#: log(k!) tabulated for k < _LOG_FACTORIAL_N (8 KB, saves a logarithm per lookup in the
+#: exact tests of BTRS and PTRS); Stirling's series above (error < 1e-13 there).
+_LOG_FACTORIAL_N = 1024
+_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(_LOG_FACTORIAL_N)])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _log_factorial(k: float) -> float:
-    """``log(k!)`` for integer-valued ``k >= 0``: table below 16, else Stirling's series."""
-    if k < 16.0:
+    """``log(k!)`` for integer-valued ``k >= 0``: table below 1024, else Stirling's series."""
+    if k < _LOG_FACTORIAL_N:
         return _LOG_FACTORIAL[int(k)]
     x = k + 1.0
     r = 1.0 / x
@@ -213,8 +297,8 @@ def _log_factorial(k: float) -> float:
             + r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 / 1260.0)))
 
 
-@njit(cache=True, nogil=True)
-def _binomial_btrs(n: int, p: float) -> int:
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _binomial_btrs(rs: np.ndarray, n: int, p: float) -> int:
     """Binomial(n, p) for ``n p >= 10``, ``p <= 1/2``: transformed rejection with squeeze.
 
     Algorithm BTRS of Hörmann (1993), "The generation of binomial random variates",
@@ -236,8 +320,8 @@ def _binomial_btrs(n: int, p: float) -> int:
     m = 0.0
     h = 0.0
     while True:
-        u = np.random.random() - 0.5
-        v = np.random.random()
+        u = _uniform(rs) - 0.5
+        v = _uniform(rs)
         us = 0.5 - abs(u)
         if us < 1e-12:
             continue
@@ -257,29 +341,80 @@ def _binomial_btrs(n: int, p: float) -> int:
             return int(k)
 
 
-@njit(cache=True, nogil=True)
-def _binomial(n: int, p: float) -> int:
-    """Exact Binomial(n, p) draw: inversion when ``n min(p, 1-p) < 10``, else BTRS."""
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _binomial(rs: np.ndarray, n: int, p: float) -> int:
+    """Exact Binomial(n, p) draw: inversion when ``n min(p, 1-p) < 10``, else BTRS.
+
+    (Written without recursion for ``p > 1/2`` so that numba can inline it.)
+    """
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
-    if p > 0.5:
-        return n - _binomial(n, 1.0 - p)
-    if n * p < 10.0:
-        return _binomial_inversion(n, p)
-    return _binomial_btrs(n, p)
+    flip = p > 0.5
+    pp = 1.0 - p if flip else p
+    x = _binomial_inversion(rs, n, pp) if n * pp < 10.0 else _binomial_btrs(rs, n, pp)
+    return n - x if flip else x
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _poisson(rs: np.ndarray, mu: float) -> int:
+    """Exact Poisson(mu) draw: inversion below ``mu = 10``, else PTRS.
+
+    PTRS is the transformed rejection method with squeeze of Hörmann (1993), "The
+    transformed rejection method for generating Poisson random variables", *Insurance:
+    Mathematics and Economics* 12:39-45.
+    """
+    if mu <= 0.0:
+        return 0
+    if mu < 10.0:
+        emu = math.exp(-mu)
+        while True:
+            # sequential search of the cdf; P(X > 400) < 1e-300 for mu < 10, so the cut-off
+            # (a guard against rounding in u -= p) never binds in practice
+            u = _uniform(rs)
+            p = emu
+            k = 0
+            while u > p and k < 400:
+                u -= p
+                k += 1
+                p *= mu / k
+            if k < 400:
+                return k
+    smu = math.sqrt(mu)
+    log_mu = math.log(mu)
+    b = 0.931 + 2.53 * smu
+    a = -0.059 + 0.02483 * b
+    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+    v_r = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = _uniform(rs) - 0.5
+        v = _uniform(rs)
+        us = 0.5 - abs(u)
+        if us <= 0.0:
+            continue  # u = -1/2 exactly: k would be -infinity, rejected below anyway
+        k = math.floor((2.0 * a / us + b) * u + mu + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return int(k)
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        if v <= 0.0:
+            return int(k)  # log(v) = -infinity passes the test below
+        if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
+                <= -mu + k * log_mu - math.lgamma(k + 1.0)):
+            return int(k)
 
 
 #: Below this many people left to allocate, classes are drawn one person at a time.
-#: (Switching when fewer than one person per class still to visit is left measured ~6%
-#: faster on kosovo_aggregate, but changes the random stream, hence every seeded draw;
-#: kept as is so that seeded results stay those of earlier versions.)
+#: (With the inlined generator, switching instead when fewer than 1, 2 or 3 people per class
+#: still to visit are left measured no faster on kosovo_aggregate.)
 _CATEGORICAL_BELOW = 6
 
 
-@njit(cache=True, nogil=True)
-def _multinomial_into(count: int, weights: np.ndarray, suffix: np.ndarray, out: np.ndarray) -> None:
+@njit(cache=True, nogil=True, error_model="numpy")
+def _multinomial_into(
+    rs: np.ndarray, count: int, weights: np.ndarray, suffix: np.ndarray, out: np.ndarray
+) -> None:
     """Split ``count`` among ``len(weights)`` cells with probabilities ∝ ``weights``.
 
     ``out`` is overwritten; ``suffix`` (float) is scratch space.  The cells are visited in
@@ -300,7 +435,7 @@ def _multinomial_into(count: int, weights: np.ndarray, suffix: np.ndarray, out: 
     while rest >= _CATEGORICAL_BELOW and i < K - 1:
         if suffix[i] <= 0.0:
             break
-        a = _binomial(rest, weights[i] / suffix[i])
+        a = _binomial(rs, rest, weights[i] / suffix[i])
         out[i] = a
         rest -= a
         i += 1
@@ -312,7 +447,7 @@ def _multinomial_into(count: int, weights: np.ndarray, suffix: np.ndarray, out: 
         return
     total = suffix[i]
     for _ in range(rest):
-        u = np.random.random() * total
+        u = _uniform(rs) * total
         c = 0.0
         chosen = i
         for t in range(i, K):
@@ -326,8 +461,9 @@ def _multinomial_into(count: int, weights: np.ndarray, suffix: np.ndarray, out: 
         out[chosen] += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _sweep(
+    rs: np.ndarray,
     patterns: np.ndarray,
     counts: np.ndarray,
     n_obs: int,
@@ -350,6 +486,10 @@ def _sweep(
     log1mv: np.ndarray,
     codes: np.ndarray,
     table: np.ndarray,
+    w0: np.ndarray,
+    ratio: np.ndarray,
+    on_start: np.ndarray,
+    on_idx: np.ndarray,
 ) -> None:
     """One Gibbs sweep; updates ``lam``, ``pi``, ``v``, ``state_f`` and ``state_i`` in place.
 
@@ -375,18 +515,19 @@ def _sweep(
         for j in range(J):
             prod *= q[k, j]
         w[k] = prod
+        w0[k] = prod
         p0 += prod
     if p0 > 0.0:
         odds = p0 / (1.0 - p0) if p0 < 1.0 else np.inf
         n0 = 0
         while True:
-            lam_pois = _gamma(float(n_obs)) * odds
+            lam_pois = _gamma(rs, float(n_obs)) * odds
             if lam_pois > 1e15:
                 # the posterior of N has (numerically) no mass at finite values here;
                 # record the event and keep a huge but representable value
                 lam_pois = 1e15
                 state_i[1] += 1
-            n0 = np.random.poisson(lam_pois)
+            n0 = _poisson(rs, lam_pois)
             if max_n0 < 0 or n0 <= max_n0:
                 break
             state_i[1] += 1
@@ -394,7 +535,7 @@ def _sweep(
         n0 = 0
     state_i[0] = n0
     if n0 > 0:
-        _multinomial_into(n0, w, suffix, alloc)
+        _multinomial_into(rs, n0, w, suffix, alloc)
         for k in range(K):
             m[k] += alloc[k]
 
@@ -415,6 +556,21 @@ def _sweep(
                     table[code + size, k] = base * lam[k, j]
                     table[code, k] = base * q[k, j]
             size *= 2
+    else:
+        # many lists: w_ck = w0_k prod_{j on c} lambda_jk / (1 - lambda_jk), one factor per
+        # list the pattern is on (patterns are sparse) instead of one per list; a class whose
+        # w0_k is near underflow or has some lambda_jk = 1 is marked (w0_k = -1) and
+        # computed factor by factor below
+        for k in range(K):
+            if not w0[k] >= _RATIO_MIN_BASE:
+                w0[k] = -1.0
+                continue
+            for j in range(J):
+                if q[k, j] > 0.0:
+                    ratio[k, j] = lam[k, j] / q[k, j]
+                else:
+                    w0[k] = -1.0
+                    break
     for c in range(n_pat):
         tot = 0.0
         if use_table:
@@ -425,12 +581,17 @@ def _sweep(
                 tot += prod
         else:
             for k in range(K):
-                prod = pi[k]
-                for j in range(J):
-                    if patterns[c, j]:
-                        prod *= lam[k, j]
-                    else:
-                        prod *= q[k, j]
+                if w0[k] >= 0.0:
+                    prod = w0[k]
+                    for t in range(on_start[c], on_start[c + 1]):
+                        prod *= ratio[k, on_idx[t]]
+                else:
+                    prod = pi[k]
+                    for j in range(J):
+                        if patterns[c, j]:
+                            prod *= lam[k, j]
+                        else:
+                            prod *= q[k, j]
                 w[k] = prod
                 tot += prod
         if not tot > 0.0:
@@ -451,7 +612,7 @@ def _sweep(
                     mx = lp
             for k in range(K):
                 w[k] = math.exp(w[k] - mx)
-        _multinomial_into(counts[c], w, suffix, alloc)
+        _multinomial_into(rs, counts[c], w, suffix, alloc)
         for k in range(K):
             a = alloc[k]
             if a > 0:
@@ -460,34 +621,45 @@ def _sweep(
                     if patterns[c, j]:
                         s[k, j] += a
 
-    _update_lambda(lam, m, s)
-    _label_swaps(m, lam, state_f[0])
-    _update_sticks(pi, v, state_f, m, logv, log1mv, a_alpha, b_alpha)
+    _update_lambda(rs, lam, m, s)
+    _label_swaps(rs, m, lam, state_f[0])
+    _update_sticks(rs, pi, v, state_f, m, logv, log1mv, a_alpha, b_alpha)
 
 
-@njit(cache=True, nogil=True)
-def _update_lambda(lam: np.ndarray, m: np.ndarray, s: np.ndarray) -> None:
-    """Step 3: ``lambda_jk | z ~ Beta(1 + s_kj, 1 + m_k - s_kj)`` (uniform for empty classes)."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def _update_lambda(rs: np.ndarray, lam: np.ndarray, m: np.ndarray, s: np.ndarray) -> None:
+    """Step 3: ``lambda_jk | z ~ Beta(1 + s_kj, 1 + m_k - s_kj)`` (uniform for empty classes).
+
+    When ``s_kj`` is 0 or ``m_k`` one shape is 1 and the draw is by inversion (one uniform)
+    instead of two gamma draws.
+    """
     K, J = lam.shape
     for k in range(K):
         mk = m[k]
         if mk == 0:
             for j in range(J):
-                lam[k, j] = np.random.random()
+                lam[k, j] = _uniform(rs)
         else:
             for j in range(J):
                 skj = s[k, j]
-                lam[k, j] = _beta(1.0 + skj, 1.0 + mk - skj)
+                if skj == 0:
+                    # Beta(1, b): 1 - U^(1/b) by inversion of the cdf 1 - (1 - x)^b
+                    lam[k, j] = -math.expm1(math.log(1.0 - _uniform(rs)) / (1.0 + mk))
+                elif skj == mk:
+                    # Beta(a, 1): U^(1/a) by inversion of the cdf x^a
+                    lam[k, j] = math.exp(math.log(1.0 - _uniform(rs)) / (1.0 + mk))
+                else:
+                    lam[k, j] = _beta(rs, 1.0 + skj, 1.0 + mk - skj)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _log_sb_term(a: float, b: float, alpha: float) -> float:
     """``log B(1 + a, alpha + b)``: one factor of the stick-breaking marginal of the sizes."""
     return math.lgamma(1.0 + a) + math.lgamma(alpha + b) - math.lgamma(1.0 + a + alpha + b)
 
 
-@njit(cache=True, nogil=True)
-def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
+@njit(cache=True, nogil=True, error_model="numpy")
+def _label_swaps(rs: np.ndarray, m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
     """Step 4: Metropolis swaps of adjacent class labels, with ``V`` integrated out.
 
     Gibbs updates hardly ever change the order of the classes, yet the order matters under
@@ -521,12 +693,12 @@ def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
         if j + 1 == K - 1:
             # only the factor k = K-2 involves the pair (the last class has no factor)
             log_r = _log_sb_term(b, a, alpha) - _log_sb_term(a, b, alpha)
-            accept = log_r >= 0.0 or math.log(1.0 - np.random.random()) < log_r
+            accept = log_r >= 0.0 or math.log(1.0 - _uniform(rs)) < log_r
         else:
             # the two factors k = j, j+1 before and after the swap reduce, through
             # Gamma(x + 1) = x Gamma(x), to (alpha + b + t) / (alpha + a + t); accept when
             # U < ratio, compared without logarithms: U (alpha + a + t) < alpha + b + t
-            accept = b >= a or (1.0 - np.random.random()) * (alpha + a + t) < alpha + b + t
+            accept = b >= a or (1.0 - _uniform(rs)) * (alpha + a + t) < alpha + b + t
         if accept:
             m[j] = b
             m[j + 1] = a
@@ -537,8 +709,9 @@ def _label_swaps(m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
         tail += m[j + 1]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _update_sticks(
+    rs: np.ndarray,
     pi: np.ndarray,
     v: np.ndarray,
     state_f: np.ndarray,
@@ -568,20 +741,20 @@ def _update_sticks(
         b = alpha + tail
         if m[k] == 0:
             # V ~ Beta(1, b): 1 - V = U^(1/b) exactly (inverse cdf), one uniform
-            log_1mv = math.log(1.0 - np.random.random()) / b
+            log_1mv = math.log(1.0 - _uniform(rs)) / b
             v[k] = -math.expm1(log_1mv)
             logv[k] = math.exp(log_1mv)
         elif b >= 1.0:
-            ga = _gamma(1.0 + m[k])
-            gb = _gamma(b)
+            ga = _gamma(rs, 1.0 + m[k])
+            gb = _gamma(rs, b)
             tot = ga + gb
             v[k] = ga / tot
             one_m_v = gb / tot
             logv[k] = one_m_v
             log_1mv = math.log(one_m_v)
         else:
-            lga = math.log(_gamma(1.0 + m[k]))
-            lgb = _log_gamma(b)
+            lga = math.log(_gamma(rs, 1.0 + m[k]))
+            lgb = _log_gamma(rs, b)
             mx = max(lga, lgb)
             lsum = mx + math.log(math.exp(lga - mx) + math.exp(lgb - mx))
             v[k] = math.exp(lga - lsum)
@@ -600,10 +773,10 @@ def _update_sticks(
 
     # ---- 6. alpha | V ------------------------------------------------------------------
     rate = b_alpha - sum_log1mv
-    state_f[0] = max(math.exp(_log_gamma(a_alpha + K - 1)) / rate, _ALPHA_MIN)
+    state_f[0] = max(math.exp(_log_gamma(rs, a_alpha + K - 1)) / rate, _ALPHA_MIN)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def init_state(
     n_obs: int, K: int, J: int, a_alpha: float, b_alpha: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -619,18 +792,18 @@ def init_state(
     Returns ``(lam, pi, v, state_f, state_i)`` with shapes ``(K, J)``, ``(K,)``, ``(K,)``,
     ``(1,)`` (``alpha``) and ``(2,)`` (``n0``, number of ``n0`` redraws).
     """
-    np.random.seed(seed)
+    rs = seed_state(seed)
     lam = np.empty((K, J))
     for k in range(K):
         for j in range(J):
-            lam[k, j] = np.random.random()
+            lam[k, j] = _uniform(rs)
     alpha = 1.0
     pi = np.empty(K)
     v = np.empty(K)
     log_remaining = 0.0
     for k in range(K - 1):
-        lga = _log_gamma(1.0)
-        lgb = _log_gamma(alpha)
+        lga = _log_gamma(rs, 1.0)
+        lgb = _log_gamma(rs, alpha)
         mx = max(lga, lgb)
         lsum = mx + math.log(math.exp(lga - mx) + math.exp(lgb - mx))
         v[k] = math.exp(lga - lsum)
@@ -645,7 +818,7 @@ def init_state(
     return lam, pi, v, state_f, state_i
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def run_sweeps(
     patterns: np.ndarray,
     counts: np.ndarray,
@@ -669,7 +842,7 @@ def run_sweeps(
     After every ``thin``-th sweep the draw of ``N = n + n0``, ``alpha`` and the number of
     occupied classes ``K*`` is written to the next slot of ``out_n``, ``out_alpha`` and
     ``out_kstar`` (each of length ``n_sweeps // thin``; pass ``thin = n_sweeps + 1`` and
-    empty outputs for warm-up).  Numba's generator is reseeded with ``seed`` first.
+    empty outputs for warm-up).  The generator is seeded afresh from ``seed``.
 
     Parameters
     ----------
@@ -678,7 +851,7 @@ def run_sweeps(
     counts : int64 array (n_patterns,)
         Number of people with each pattern (all > 0).
     """
-    np.random.seed(seed)
+    rs = seed_state(seed)
     n_pat, J = patterns.shape
     K = pi.shape[0]
     n_obs = 0
@@ -702,11 +875,27 @@ def run_sweeps(
                     codes[c] += 1 << j
     else:
         table = np.empty((0, K))
+    w0 = np.empty(K)
+    ratio = np.empty((K, J))
+    on_start = np.zeros(n_pat + 1, dtype=np.int64)
+    for c in range(n_pat):
+        on_start[c + 1] = on_start[c]
+        for j in range(J):
+            if patterns[c, j]:
+                on_start[c + 1] += 1
+    on_idx = np.empty(on_start[n_pat], dtype=np.int64)
+    for c in range(n_pat):
+        t = on_start[c]
+        for j in range(J):
+            if patterns[c, j]:
+                on_idx[t] = j
+                t += 1
     slot = 0
     n_out = out_n.shape[0]
     for it in range(n_sweeps):
-        _sweep(patterns, counts, n_obs, lam, pi, v, state_f, state_i, a_alpha, b_alpha,
-               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv, codes, table)
+        _sweep(rs, patterns, counts, n_obs, lam, pi, v, state_f, state_i, a_alpha, b_alpha,
+               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv, codes, table, w0, ratio,
+               on_start, on_idx)
         if (it + 1) % thin == 0 and slot < n_out:
             out_n[slot] = n_obs + state_i[0]
             out_alpha[slot] = state_f[0]
