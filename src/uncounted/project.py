@@ -254,7 +254,9 @@ class Project:
             table, pairs, thr, match_pairs=m, non_match_pairs=nm,
             respect_conflicts=bool(st.get("respect_conflicts", True)),
             death_tolerance_days=int(st.get("death_tolerance_days", 14)),
-            dob_conflicts=bool(st.get("dob_conflicts", True)))
+            dob_conflicts=bool(st.get("dob_conflicts", True)),
+            birth_year_tolerance=int(st.get("birth_year_tolerance", 4)),
+            min_support=float(st.get("cluster_support", 0.0)))
         src = table["source"].astype(str).to_numpy()
         lists = sorted(set(src))
         out = {}

@@ -141,3 +141,31 @@ def test_shared_alias_is_not_a_given_name_conflict() -> None:
                given_aliases=[["aleksandr", "sasha"], ["aleksandr", "sasha"]])
     c = constrained_clusters(t, _pairs([(1, 2, 0.99)]), [0.9])[0.9]
     assert _same(c, 1, 2)
+
+
+def test_weak_support_stops_a_record_chaining_two_people() -> None:
+    # 2 (a name-only record) matches 1 strongly and 3 fairly; 1 and 3 look like different
+    # people (their own pair scores 0.05) but nothing in the data rules them out
+    t = _table(3)
+    p = _pairs([(1, 2, 0.95), (2, 3, 0.6), (1, 3, 0.05)])
+    plain = constrained_clusters(t, p, [0.5])[0.5]
+    assert plain.n_clusters() == 1
+    c = constrained_clusters(t, p, [0.5], min_support=0.4)[0.5]
+    # joining {1, 2} with 3 has mean support (0.6 + 0.05) / 2 = 0.325 < 0.4
+    assert _same(c, 1, 2) and not _same(c, 2, 3)
+    assert all("weak_support" in f for f in c.flags.values())
+    # a pair never scored counts as 0; a support the pairs reach lets the join through
+    c = constrained_clusters(t, _pairs([(1, 2, 0.95), (2, 3, 0.9), (1, 3, 0.8)]), [0.5],
+                             min_support=0.4)[0.5]
+    assert c.n_clusters() == 1
+    c = constrained_clusters(t, _pairs([(1, 2, 0.95), (2, 3, 0.9)]), [0.5], min_support=0.5)[0.5]
+    assert not _same(c, 2, 3)
+
+
+def test_support_ignores_which_thresholds_are_asked_for() -> None:
+    # the same threshold gives the same clusters whether or not lower thresholds are asked for
+    t = _table(4)
+    p = _pairs([(1, 2, 0.97), (2, 3, 0.9), (1, 3, 0.35), (3, 4, 0.8), (2, 4, 0.2)])
+    alone = constrained_clusters(t, p, [0.7], min_support=0.5)[0.7]
+    many = constrained_clusters(t, p, [0.3, 0.5, 0.7, 0.9], min_support=0.5)[0.7]
+    assert np.array_equal(alone.root, many.root)

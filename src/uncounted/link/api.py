@@ -12,6 +12,7 @@ import pandas as pd
 
 from uncounted.exceptions import InputError
 from uncounted.link import model as _model
+from uncounted.link.blocking import add_block_keys
 from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
 from uncounted.link.evaluate import label_pairs, threshold_table
 from uncounted.link.prepare import prepare_records
@@ -91,7 +92,8 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
     step("normalise", 0.0)
     if not keyed:
         records = _raw_keys(records)
-    table = prepare_records(records, name_keys=name_keys)
+    table = add_block_keys(prepare_records(records, name_keys=name_keys), keyed=keyed,
+                           cap=settings.block_cap)
     timings["normalise"] = time.perf_counter() - t0
     match_pairs, non_match_pairs = label_pairs(labels)
 
@@ -113,7 +115,8 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
         match_pairs=match_pairs, non_match_pairs=non_match_pairs,
         respect_conflicts=settings.respect_conflicts,
         death_tolerance_days=settings.death_tolerance_days, dob_conflicts=settings.dob_conflicts,
-        birth_year_tolerance=settings.birth_year_tolerance)
+        birth_year_tolerance=settings.birth_year_tolerance,
+        min_support=settings.cluster_support)
     ttable = threshold_table(pairs, clusterings, match_pairs, non_match_pairs)
     timings["cluster"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0

@@ -38,6 +38,11 @@ The rule
    11%, ``two_deaths`` 5%, and ``given_name`` 78% of the pairs of different people who share
    a family name (docs/linkage.md).
 
+   * *weak support* (``min_support``, average linkage): when the two clusters hold more than
+     two records between them, the mean match probability over all their cross pairs (pairs
+     never scored count as 0) is below ``min_support``.  A strong pair alone does not chain a
+     record to a cluster whose other members look like someone else (``weak_support``).
+
    A refused pair at or above the threshold flags both resulting clusters with the reason
    (``flagged`` column), so reviewers see where the model and the data disagree.
 3. Because pairs are processed in decreasing probability, the clustering at a threshold t is
@@ -57,6 +62,9 @@ import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
+
+#: Pairs below this probability count as 0 in the support of a join (``min_support``).
+SUPPORT_FLOOR = 0.1
 
 #: Columns of the prepared table the conflict rules need.
 CONFLICT_COLUMNS = ("unique_id", "source", "record_id", "birth_y", "birth_m", "birth_d",
@@ -163,7 +171,8 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
                          non_match_pairs: pd.DataFrame | None = None,
                          respect_conflicts: bool = True, death_tolerance_days: int = 14,
                          dob_conflicts: bool = True,
-                         birth_year_tolerance: int = 4) -> dict[float, Clustering]:
+                         birth_year_tolerance: int = 4,
+                         min_support: float = 0.0) -> dict[float, Clustering]:
     """Cluster records at each threshold (see the module docstring for the rule).
 
     Parameters
@@ -176,6 +185,10 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
         Candidate thresholds (any order).
     match_pairs, non_match_pairs:
         Pairs (``record_uid_l, record_uid_r``) a person labelled match / non-match.
+    min_support:
+        Two clusters with more than two records between them join only when the mean match
+        probability over all their cross pairs (a pair below :data:`SUPPORT_FLOOR`, or never
+        scored, counts as 0) is at least this (average linkage).  0 turns the check off.
 
     Returns
     -------
@@ -242,6 +255,17 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     el = pos[p["record_uid_l"]].to_numpy().tolist()
     er = pos[p["record_uid_r"]].to_numpy().tolist()
     ep = p["match_probability"].to_numpy().tolist()
+    nb: list[dict[int, float]] = []
+    if min_support > 0:
+        # probabilities of the pairs that count towards support, whatever the thresholds asked
+        # for, so that every caller gets the same clusters at the same threshold
+        nb = [{} for _ in range(n)]
+        sp = pairs[pairs["match_probability"] >= SUPPORT_FLOOR]
+        sl = pos[sp["record_uid_l"]].to_numpy().tolist()
+        sr = pos[sp["record_uid_r"]].to_numpy().tolist()
+        for a, b, prob in zip(sl, sr, sp["match_probability"].to_numpy().tolist(), strict=True):
+            nb[a][b] = prob
+            nb[b][a] = prob
 
     out: dict[float, Clustering] = {}
 
@@ -283,6 +307,14 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
                         break
                 if reason:
                     break
+        if reason is None and nb and len(ma) * len(mb) > 1:
+            tot = 0.0
+            for i in ma:
+                row = nb[i]
+                for j in mb:
+                    tot += row.get(j, 0.0)
+            if tot < min_support * len(ma) * len(mb):
+                reason = "weak_support"
         if reason is None:
             union(ra, rb)
         else:

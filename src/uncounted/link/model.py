@@ -177,25 +177,12 @@ def _comparisons(keyed: bool = True) -> list[Any]:
 def blocking_rules(keyed: bool = True) -> list[Any]:
     """Blocking rules for prediction: any one of them puts a pair up for scoring.
 
-    Why these: a person's family key may differ across scripts by a letter (caught by the
-    phonetic key), the given name may be a diminutive (caught by the canonical given key and by
-    birth year with the family initial), and a record may lack a birth date (caught by
-    family key + event date and unit + initials).  Each rule is a conjunction so that common
-    surnames do not create blocks of millions of pairs.
+    Each rule is equality on one precomputed, size-capped key column
+    (:mod:`uncounted.link.blocking`); ``keyed`` only changes how those keys were built.
     """
-    from splink import block_on
+    from uncounted.link.blocking import blocking_rules as _rules
 
-    fam = "family_phonetic" if keyed else "family_key"
-    return [
-        block_on(fam, "given_key"),
-        block_on(fam, "given_init", "birth_year_est"),
-        block_on(fam, "given_init", "event_start"),
-        block_on(fam, "birth_year_est"),
-        block_on("given_key", "birth_year_est", "fam_init"),
-        block_on("family_key", "event_start"),
-        block_on("unit_num", "fam_init", "given_init"),
-        block_on("given_key", "patronymic_key", "fam_init"),
-    ]
+    return _rules()
 
 
 def training_rules() -> list[Any]:
@@ -204,10 +191,21 @@ def training_rules() -> list[Any]:
     Splink averages a level's m over the sessions that estimate it, so each session should
     draw its pairs from all lists: a session blocked on the full date of birth, for instance,
     would see only the lists that record one and teach the event comparison their habits.
+
+    Why name rules narrowed by a date as well as the plain name rule: EM needs blocks in which
+    true pairs are common.  A block of records with the same family and given name is that in
+    a small population, but in a large one it is mostly namesakes (hundreds of "Цыренов Баир"
+    at 200,000 records), and EM then takes namesakes for matches and learns that dates of
+    birth and events hardly matter.  The narrowed sessions keep true pairs common at any size;
+    the plain one keeps what it learns on small lists (measured: pairwise F1 0.928 → 0.929 at
+    3,000 damaged records, 0.826 → 0.834 at 20,000, 0.651 → 0.665 at 200,000; without the
+    plain rule 0.915 / 0.831 / 0.675).
     """
     from splink import block_on
 
     return [
+        block_on("family_key", "given_key", "birth_year_est"),
+        block_on("family_key", "given_key", "event_start"),
         block_on("family_key", "given_key"),
         block_on("birth_year_est", "event_start"),
         # records with initials only, or a surname only, meet others mostly here

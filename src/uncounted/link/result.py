@@ -66,7 +66,7 @@ class LinkResult:
                 match_pairs=self.match_pairs, non_match_pairs=self.non_match_pairs,
                 respect_conflicts=s.respect_conflicts,
                 death_tolerance_days=s.death_tolerance_days, dob_conflicts=s.dob_conflicts,
-                birth_year_tolerance=s.birth_year_tolerance))
+                birth_year_tolerance=s.birth_year_tolerance, min_support=s.cluster_support))
         return self.clusterings[t]
 
     def clusters_at(self, threshold: float) -> pd.DataFrame:

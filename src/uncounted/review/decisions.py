@@ -300,7 +300,10 @@ def _run_settings(store: Store, run_id: int) -> dict[str, Any]:
     return {"threshold": float(thr if thr is not None else s.get("threshold", d.threshold)),
             "respect_conflicts": bool(s.get("respect_conflicts", d.respect_conflicts)),
             "death_tolerance_days": int(s.get("death_tolerance_days", d.death_tolerance_days)),
-            "dob_conflicts": bool(s.get("dob_conflicts", d.dob_conflicts))}
+            "dob_conflicts": bool(s.get("dob_conflicts", d.dob_conflicts)),
+            "birth_year_tolerance": int(s.get("birth_year_tolerance", d.birth_year_tolerance)),
+            # runs stored before the support rule existed clustered without it
+            "cluster_support": float(s.get("cluster_support", 0.0))}
 
 
 def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) -> tuple[str, ...]:
@@ -360,7 +363,9 @@ def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) ->
         cl = constrained_clusters(table, pairs, [st["threshold"]], match_pairs=m, non_match_pairs=nm,
                                   respect_conflicts=st["respect_conflicts"],
                                   death_tolerance_days=st["death_tolerance_days"],
-                                  dob_conflicts=st["dob_conflicts"])[st["threshold"]]
+                                  dob_conflicts=st["dob_conflicts"],
+                                  birth_year_tolerance=st["birth_year_tolerance"],
+                                  min_support=st["cluster_support"])[st["threshold"]]
         uids_arr = table["unique_id"].to_numpy(dtype="int64")
         groups: dict[int, list[int]] = {}
         for u, root in zip(uids_arr.tolist(), cl.root.tolist(), strict=True):

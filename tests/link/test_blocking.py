@@ -1,0 +1,101 @@
+"""Size-capped blocking keys: blocks that stay small as the lists grow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from uncounted.link.blocking import BLOCK_RULES, add_block_keys, block_columns, blocking_rules
+
+
+def _table(n_common: int = 12) -> pd.DataFrame:
+    """``n_common`` records of one very common name, plus two of a rare one."""
+    n = n_common + 2
+    fam = ["tsirenov"] * n_common + ["rubov", "rubov"]
+    giv = ["bajr"] * n_common + ["maksim", "maksim"]
+    return pd.DataFrame({
+        "unique_id": np.arange(1, n + 1),
+        "family_key": fam, "family_phonetic": [f[:4] for f in fam], "given_key": giv,
+        "given_init": [g[0] for g in giv], "fam_init": [f[0] for f in fam],
+        "patronymic_key": [None] * n,
+        # the common name is spread over years and weeks; the rare one has no dates at all
+        "birth_year_est": pd.array([1990 + i % 6 for i in range(n_common)] + [None, None], dtype="Int64"),
+        "event_start": pd.array([19050 + 10 * (i % 3) for i in range(n_common)] + [None, None],
+                                dtype="Int64"),
+        "unit_num": pd.array([None] * n, dtype="Int64"),
+    })
+
+
+def _rule(fields: tuple[str, ...]) -> str:
+    return f"blk_{BLOCK_RULES.index(fields)}"
+
+
+def test_one_key_column_per_rule_and_null_when_a_field_is_missing() -> None:
+    t = add_block_keys(_table(), cap=None)
+    assert [c for c in t.columns if c.startswith("blk_")] == block_columns()
+    assert len(blocking_rules()) == len(BLOCK_RULES)
+    name_year = t[_rule(("fam", "given_key", "birth_year_est"))]
+    assert name_year.isna().tolist() == [False] * 12 + [True, True]
+    # equal fields, equal key; different fields, different key
+    name = t[_rule(("fam", "given_key"))]
+    assert name.iloc[:12].nunique() == 1 and name.iloc[12] == name.iloc[13]
+    assert name.iloc[0] != name.iloc[12]
+
+
+def test_cap_drops_large_blocks_but_narrower_rules_still_split_them() -> None:
+    t = add_block_keys(_table(12), cap=5)
+    name = t[_rule(("fam", "given_key"))]
+    # the common name's block (12 records) is over the cap, the rare one's (2) is kept
+    assert name.iloc[:12].isna().all()
+    assert name.iloc[12] == name.iloc[13]
+    # name + year of birth: 6 blocks of 2, all kept
+    year = t[_rule(("fam", "given_key", "birth_year_est"))]
+    assert year.iloc[:12].notna().all() and year.iloc[:12].nunique() == 6
+
+
+def test_event_weeks_on_two_grids_catch_dates_three_days_apart() -> None:
+    t = _table(2)
+    t["event_start"] = pd.array([19054, 19057, None, None], dtype="Int64")  # 3 days apart
+    k = add_block_keys(t, cap=None)
+    wk, wk2 = k[_rule(("fam", "given_key", "event_wk"))], k[_rule(("fam", "given_key", "event_wk2"))]
+    assert (wk.iloc[0] == wk.iloc[1]) or (wk2.iloc[0] == wk2.iloc[1])
+
+
+def test_pairs_grow_linearly_with_the_records_under_a_cap() -> None:
+    """The point of the cap: at most ``cap - 1`` candidates per record and rule."""
+    rng = np.random.default_rng(0)
+    cap = 20
+    for n in (1_000, 8_000):
+        t = pd.DataFrame({
+            "unique_id": np.arange(n),
+            "family_key": rng.choice(["a", "b", "c"], n), "given_key": rng.choice(["x", "y"], n),
+            "patronymic_key": None, "unit_num": pd.array([None] * n, dtype="Int64"),
+            "birth_year_est": pd.array(rng.integers(1980, 2000, n), dtype="Int64"),
+            "event_start": pd.array(rng.integers(19000, 19060, n), dtype="Int64"),
+        })
+        t["family_phonetic"] = t["family_key"]
+        t["fam_init"] = t["family_key"]
+        t["given_init"] = t["given_key"]
+        k = add_block_keys(t, cap=cap)
+        for c in block_columns():
+            sizes = k[c].dropna().value_counts()
+            assert len(sizes) == 0 or sizes.max() <= cap
+            assert int((sizes * (sizes - 1) // 2).sum()) <= n * (cap - 1) // 2
+
+
+def test_plain_baseline_blocks_on_the_raw_family_string() -> None:
+    t = _table(2)
+    t["family_phonetic"] = ["p1", "p2", "p3", "p4"]  # would separate everything if used
+    k = add_block_keys(t, keyed=False, cap=None)
+    name = k[_rule(("fam", "given_key"))]
+    assert name.iloc[0] == name.iloc[1]
+
+
+@pytest.mark.parametrize("cap", [1, 0])
+def test_block_cap_below_two_is_refused(cap: int) -> None:
+    from uncounted.exceptions import InputError
+    from uncounted.link import LinkSettings
+
+    with pytest.raises(InputError, match="block_cap"):
+        LinkSettings(block_cap=cap).validate()
