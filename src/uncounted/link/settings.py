@@ -72,7 +72,7 @@ class LinkSettings:
         Average-linkage guard of the clustering: two clusters with more than two records
         between them join only when the mean match probability over all their cross pairs is
         at least this (0: off).  0.2 raised pairwise F1 on 20,000 generated records from 0.831
-        to 0.842 (docs/linkage.md).
+        to 0.842 (measured before the EM sessions were reordered; docs/linkage.md).
     dob_conflicts:
         Treat two full dates of birth that differ by more than a day/month swap or one typo as
         a conflict.
