@@ -11,8 +11,8 @@ than ``cap`` records**.  A rule then produces at most ``cap - 1`` pairs per reco
 number of candidate pairs grows linearly with the number of records.
 
 What a cap loses is covered by the narrower rules: a common name's records still meet through
-name + year of birth, name + event week, name + patronymic and name + unit, which split a large
-block into small ones.  A record that has nothing but a very common name (more than ``cap``
+name + year of birth, name + event week and name + patronymic, which split a large block into
+small ones.  A record that has nothing but a very common name (more than ``cap``
 others like it) is not compared on the name alone; it could not be told from its namesakes
 anyway.  The keys are computed once in pandas, so the rules are the same plain equality on
 DuckDB and on Spark.

@@ -174,17 +174,6 @@ def _comparisons(keyed: bool = True) -> list[Any]:
     return [family, given, patronymic, birth, event, sex, unit, place, region]
 
 
-def blocking_rules(keyed: bool = True) -> list[Any]:
-    """Blocking rules for prediction: any one of them puts a pair up for scoring.
-
-    Each rule is equality on one precomputed, size-capped key column
-    (:mod:`uncounted.link.blocking`); ``keyed`` only changes how those keys were built.
-    """
-    from uncounted.link.blocking import blocking_rules as _rules
-
-    return _rules()
-
-
 def training_rules() -> list[Any]:
     """EM blocking rules, in order; each session estimates the comparisons not in its rule.
 
@@ -219,11 +208,13 @@ def training_rules() -> list[Any]:
 def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: int = 20) -> Any:
     from splink import SettingsCreator
 
+    from uncounted.link.blocking import blocking_rules
+
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=_comparisons(keyed),
-        blocking_rules_to_generate_predictions=blocking_rules(keyed),
+        blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=prior,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,  # for the mw_ columns
