@@ -39,7 +39,10 @@ CHILD = textwrap.dedent("""
             note = store.scalar("SELECT count(*) FROM records")
             hit = note > 1
         if hit:
-            marker.write_text(str(note))
+            # write then rename, so the parent never reads a marker that exists but is empty
+            tmp = marker.with_suffix(".tmp")
+            tmp.write_text(str(note))
+            tmp.replace(marker)
             time.sleep(120)          # wait here to be killed
     store = Store(db)
     ingest_file(store, csv_path, source="big", mapping=mapping, progress=progress,
