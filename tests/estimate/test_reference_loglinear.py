@@ -7,7 +7,11 @@ match to 1e-6 relative.  Two documented exceptions:
 * Rcapture's multinomial estimate is the output of R's ``optimize(tol = 1e-4)``, so it is
   only defined to that tolerance: we accept 1e-6 relative *or* 1e-4 absolute.
 * On boundary fits (``exp(intercept)`` < 1e-3, the MLE of the unobserved cell is 0) the
-  standard error is a by-product of where IRLS stopped; we require 1e-5 relative there.
+  standard error is ``sqrt(exp(intercept))`` at the iterate where IRLS stopped, with the
+  intercept on its way to minus infinity: its last digits are rounding in the final
+  near-singular weighted solve, and differ by machine.  Same code, same data (Artificial_3,
+  Mth Gamma3.5): 8.7e-6 from R on our development VM, 1.3e-5 on the CI machine.  We require
+  1e-4 relative there; the abundance itself is still held to 1e-6.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def test_closedp_against_R(entry: dict[str, Any]) -> None:
     row = _closedp(entry["dataset"]).loc[entry["model"]]
     assert row["abundance"] == pytest.approx(entry["estimate"], rel=REL)
     boundary = row["abundance"] - entry["n_observed"] < 1e-3
-    assert row["stderr"] == pytest.approx(entry["stderr"], rel=1e-5 if boundary else REL)
+    assert row["stderr"] == pytest.approx(entry["stderr"], rel=1e-4 if boundary else REL)
     fit = entry["fit"]
     assert row["deviance"] == pytest.approx(fit["deviance"], rel=REL, abs=1e-8)
     assert row["df"] == fit["df"]
