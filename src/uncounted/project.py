@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import pandas as pd
 
@@ -161,8 +161,17 @@ class Project:
 
         thr = threshold if threshold is not None else self.config.link.threshold
         settings = LinkSettings() if thr is None else LinkSettings(threshold=thr)
-        outcome = link_store(self.store, settings=settings, engine=engine or self.config.link.engine,
-                             actor=self.actor, progress=progress)
+        def stage(name: str, frac: float) -> None:
+            # linkage reports named stages with the fraction done; the project's callbacks (the
+            # CLI's progress bars) count steps, so the fraction becomes percent
+            if progress is not None:
+                progress(round(frac * 100), 100)
+
+        eng = engine or self.config.link.engine
+        if eng not in ("duckdb", "spark"):
+            raise InputError(f"The link engine must be 'duckdb' or 'spark'. Got {eng!r}.")
+        outcome = link_store(self.store, settings=settings, engine=cast(Literal["duckdb", "spark"], eng),
+                             actor=self.actor, progress=stage)
         run = self.current_link_run() or {}
         return {"run_id": outcome.run_id, "action": outcome.action, "engine": run.get("engine"),
                 "threshold": run.get("threshold"), "n_records": run.get("n_records"),
