@@ -169,3 +169,20 @@ def test_support_ignores_which_thresholds_are_asked_for() -> None:
     alone = constrained_clusters(t, p, [0.7], min_support=0.5)[0.7]
     many = constrained_clusters(t, p, [0.3, 0.5, 0.7, 0.9], min_support=0.5)[0.7]
     assert np.array_equal(alone.root, many.root)
+
+
+def test_ties_are_broken_by_record_ids_and_unknown_records_are_refused() -> None:
+    # records in a shuffled table order: the greedy order must not depend on it.  3 can join 1
+    # or 2 at equal probability, but 1 and 2 conflict; the pair with the smaller ids (1, 3)
+    # goes first, so 3 ends with 1 whatever order the table or the pairs come in
+    t = _table(3, birth_y=[1980, 1990, pd.NA], birth_m=[1, 6, pd.NA], birth_d=[2, 20, pd.NA])
+    p = _pairs([(2, 3, 0.9), (1, 3, 0.9)])
+    for table in (t, t.iloc[::-1].reset_index(drop=True)):
+        c = constrained_clusters(table, p, [0.5])[0.5]
+        uid = table["unique_id"].to_numpy()
+        root = dict(zip(uid.tolist(), c.root.tolist(), strict=True))
+        assert root[1] == root[3] != root[2]
+    from uncounted.exceptions import LinkageError
+
+    with pytest.raises(LinkageError, match="record 7"):
+        constrained_clusters(t, _pairs([(1, 7, 0.9)]), [0.5])

@@ -60,6 +60,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
+
+from uncounted.exceptions import LinkageError
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +169,31 @@ def _within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1:]
 
 
+@njit(cache=True, nogil=True)
+def _cross_weight(indptr: np.ndarray, nbr: np.ndarray, nbw: np.ndarray, owner: np.ndarray,
+                  members: np.ndarray, other: int) -> float:  # pragma: no cover - jitted
+    """Sum of the support-graph weights between ``members`` and the cluster rooted at ``other``."""
+    tot = 0.0
+    for i in members:
+        for k in range(indptr[i], indptr[i + 1]):
+            if owner[nbr[k]] == other:
+                tot += nbw[k]
+    return tot
+
+
+def _positions(uids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Row of each of ``values`` in ``uids`` (every value must be there)."""
+    srt = np.argsort(uids, kind="stable")
+    at = np.searchsorted(uids[srt], values)
+    at[at >= len(uids)] = 0
+    rows = srt[at] if len(uids) else np.zeros(len(values), dtype=np.int64)
+    bad = uids[rows] != values if len(uids) else np.ones(len(values), dtype=bool)
+    if bad.any():
+        raise LinkageError(f"a scored pair names record {int(values[bad][0])}, "
+                         "which is not in the records being clustered")
+    return rows
+
+
 def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: Any, *,
                          match_pairs: pd.DataFrame | None = None,
                          non_match_pairs: pd.DataFrame | None = None,
@@ -203,6 +231,8 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     members: dict[int, list[int]] = {}
     forbid: dict[int, set[int]] = {}
     flags: dict[int, set[str]] = {}
+    support = min_support > 0
+    owner = np.arange(n, dtype=np.int64)  # cluster root of every record (kept for the support)
 
     def find(x: int) -> int:
         root = x
@@ -220,6 +250,8 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
         if len(ma) < len(mb):
             ra, rb, ma, mb = rb, ra, mb, ma
         parent[rb] = ra
+        if support:
+            owner[mb] = ra
         members[ra] = ma + mb
         members.pop(rb, None)
         if rb in forbid:
@@ -249,23 +281,37 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
 
     ths = sorted({float(t) for t in thresholds}, reverse=True)
     lowest = ths[-1]
-    p = pairs[pairs["match_probability"] >= lowest]
-    p = p.sort_values(["match_probability", "record_uid_l", "record_uid_r"],
-                      ascending=[False, True, True], kind="stable")
-    el = pos[p["record_uid_l"]].to_numpy().tolist()
-    er = pos[p["record_uid_r"]].to_numpy().tolist()
-    ep = p["match_probability"].to_numpy().tolist()
-    nb: list[dict[int, float]] = []
-    if min_support > 0:
-        # probabilities of the pairs that count towards support, whatever the thresholds asked
-        # for, so that every caller gets the same clusters at the same threshold
-        nb = [{} for _ in range(n)]
-        sp = pairs[pairs["match_probability"] >= SUPPORT_FLOOR]
-        sl = pos[sp["record_uid_l"]].to_numpy().tolist()
-        sr = pos[sp["record_uid_r"]].to_numpy().tolist()
-        for a, b, prob in zip(sl, sr, sp["match_probability"].to_numpy().tolist(), strict=True):
-            nb[a][b] = prob
-            nb[b][a] = prob
+    # plain arrays of the pairs that matter, three columns only: a million records keep tens
+    # of millions of scored pairs, and each pandas copy of the pairs frame (filter, sort) or
+    # Python dict of them cost gigabytes
+    prob_all = pairs["match_probability"].to_numpy(np.float64)
+    sel = np.flatnonzero(prob_all >= (min(lowest, SUPPORT_FLOOR) if support else lowest))
+    prob = prob_all[sel]
+    pl = _positions(uids, pairs["record_uid_l"].to_numpy(np.int64)[sel])
+    pr = _positions(uids, pairs["record_uid_r"].to_numpy(np.int64)[sel])
+    del sel, prob_all
+    keep = np.flatnonzero(prob >= lowest)
+    # decreasing probability, ties by record ids (the same order on every engine)
+    order = keep[np.lexsort((uids[pr[keep]], uids[pl[keep]], -prob[keep]))]
+    el = pl[order].tolist()
+    er = pr[order].tolist()
+    ep = prob[order].tolist()
+    del keep, order
+    # support graph (pairs at or above SUPPORT_FLOOR, whatever the thresholds asked for, so
+    # that every caller gets the same clusters at the same threshold) in compressed rows, and
+    # the cluster root of every record, for the average-linkage sum in numba
+    indptr: np.ndarray = np.zeros(1, dtype=np.int64)
+    nbr: np.ndarray = np.zeros(0, dtype=np.int64)
+    nbw: np.ndarray = np.zeros(0)
+    if support:
+        s_ = np.flatnonzero(prob >= SUPPORT_FLOOR)
+        src = np.concatenate([pl[s_], pr[s_]])
+        srt = np.argsort(src, kind="stable")
+        nbr = np.concatenate([pr[s_], pl[s_]])[srt]
+        nbw = np.concatenate([prob[s_], prob[s_]])[srt]
+        indptr = np.searchsorted(src[srt], np.arange(n + 1))
+        del s_, src, srt
+    del prob, pl, pr
 
     out: dict[float, Clustering] = {}
 
@@ -307,12 +353,9 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
                         break
                 if reason:
                     break
-        if reason is None and nb and len(ma) * len(mb) > 1:
-            tot = 0.0
-            for i in ma:
-                row = nb[i]
-                for j in mb:
-                    tot += row.get(j, 0.0)
+        if reason is None and support and len(ma) * len(mb) > 1:
+            small, other = (ma, rb) if len(ma) <= len(mb) else (mb, ra)
+            tot = _cross_weight(indptr, nbr, nbw, owner, np.asarray(small, dtype=np.int64), other)
             if tot < min_support * len(ma) * len(mb):
                 reason = "weak_support"
         if reason is None:
