@@ -303,8 +303,8 @@ class Project:
         if not by:
             try:
                 sens = self.linkage_sensitivity()
-                linkage = {float(r.threshold): float(r.N) for r in sens.itertuples(index=False)
-                           if isinstance(r.N, float) and math.isfinite(r.N)}
+                linkage = {float(t): float(v) for t, v in zip(sens["threshold"], sens["N"], strict=True)
+                           if isinstance(v, float) and math.isfinite(v)}
             except (UncountedError, KeyError, ValueError) as exc:
                 log.warning("linkage sensitivity not computed: %s", exc)
         an = analyse(hist, method=method or self.config.estimate.method,

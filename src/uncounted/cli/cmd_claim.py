@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -61,6 +61,7 @@ def claim_list(project: ProjectOpt = None, json: JsonOpt = False) -> None:
         print_json(df.to_dict(orient="records"))
         return
     t = Table("id", "who", "claim", "implied", "estimate", "claim is")
+    r: Any  # a row of a pandas frame
     for r in df.itertuples(index=False):
         est = "–" if r.estimate is None else f"{r.estimate:,.0f} [{r.estimate_lower:,.0f}–{r.estimate_upper:,.0f}]"
         t.add_row(str(r.claim_id), str(r.claimant), str(r.text or ""), f"{r.claim_low:,.0f}–{r.claim_high:,.0f}",
@@ -104,6 +105,7 @@ def incident_list(project: ProjectOpt = None, json: JsonOpt = False) -> None:
         print_json(df.to_dict(orient="records"))
         return
     t = Table("group", "from", "to", "place", "seen", "count", "sources")
+    r: Any  # a row of a pandas frame
     for r in df.itertuples(index=False):
         t.add_row(str(r.group), str(r.date_start), str(r.date_end), str(r.place), str(r.seen),
                   f"{r.floor}–{r.ceiling}", str(r.sources))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 
 from uncounted.cli._common import JsonOpt, ProjectOpt, console, open_project, print_json
@@ -11,7 +13,8 @@ from uncounted.cli.main import app
 def _missing(v: object) -> bool:
     import pandas as pd
 
-    return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
+    value: Any = v  # a cell of a pandas frame: a scalar, None, NaN, NA or NaT
+    return value is None or bool(pd.isna(value))
 
 
 @app.command("quarantine")

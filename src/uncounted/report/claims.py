@@ -48,6 +48,7 @@ def compare_claims(claims: pd.DataFrame, estimates: dict[str, Any],
     """One row per claim: the implied range, the matching estimate and the comparison."""
     rows = []
     p0, p1 = (pd.Timestamp(period[0]), pd.Timestamp(period[1])) if period else (None, None)
+    c: Any  # a row of a pandas frame
     for c in claims.itertuples(index=False):
         low = float(c.low) if c.low is not None and not pd.isna(c.low) else math.nan
         high = float(c.high) if c.high is not None and not pd.isna(c.high) else low
@@ -61,7 +62,7 @@ def compare_claims(claims: pd.DataFrame, estimates: dict[str, Any],
                 days = (pd.Timestamp(c.period_end) - pd.Timestamp(c.period_start)).days + 1
                 note = f"a daily rate over {days} days ({c.period_start} – {c.period_end})"
             low, high = low * days, high * days
-        if p0 is not None and not pd.isna(c.period_start) and not pd.isna(c.period_end):
+        if p0 is not None and p1 is not None and not pd.isna(c.period_start) and not pd.isna(c.period_end):
             cs, ce = pd.Timestamp(c.period_start), pd.Timestamp(c.period_end)
             if cs > p0 or ce < p1:
                 partial = True

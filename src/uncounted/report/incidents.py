@@ -8,6 +8,8 @@ minimum any of its reports supports.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 MAX_GAP_DAYS = 1
@@ -28,7 +30,7 @@ def group_incidents(incidents: pd.DataFrame, max_gap_days: int = MAX_GAP_DAYS) -
             i = parent[i]
         return i
 
-    rows = list(incidents.itertuples(index=False))
+    rows: list[Any] = list(incidents.itertuples(index=False))  # rows of a pandas frame
     for i in range(n):
         for j in range(i + 1, n):
             a, b = rows[i], rows[j]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -74,6 +75,7 @@ def upset_chart(overlaps: pd.DataFrame, lists: Sequence[str], *, title: str, wid
     for j, name in enumerate(lists):
         y = base + 10 + j * row_h + row_h / 2
         parts.append(f"<text x='{left - 8}' y='{y + 4:.1f}' text-anchor='end'>{_esc(name)}</text>")
+    row: Any  # a row of a pandas frame
     for i, row in enumerate(df.itertuples(index=False)):
         x = left + i * col_w + col_w / 2
         bh = bar_area * float(row.count) / vmax
@@ -123,6 +125,7 @@ def interval_chart(rows: pd.DataFrame, *, title: str, width: int = 640,
         parts.append(f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{top - 6}' y2='{h - 24}' stroke='#eee'/>")
         parts.append(f"<text x='{x:.1f}' y='{h - 8}' text-anchor='middle'>{_fmt(v)}</text>")
     i = 0
+    row: Any  # a row of a pandas frame
     for row in rows.itertuples(index=False):
         y = top + i * row_h + row_h / 2
         color = PALETTE[1] if getattr(row, "highlight", False) else PALETTE[0]
@@ -167,6 +170,7 @@ def timeline_chart(events: pd.DataFrame, *, title: str, width: int = 640) -> str
              f"<text x='0' y='16' font-weight='bold'>{_esc(title)}</text>",
              f"<text x='{left}' y='{h - 8}'>{start.date()}</text>",
              f"<text x='{width - right}' y='{h - 8}' text-anchor='end'>{end.date()}</text>"]
+    row: Any  # a row of a pandas frame
     for i, row in enumerate(events.itertuples(index=False)):
         y = top + i * row_h + row_h / 2
         d0 = pd.Timestamp(row.date_start)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import InputError
+from uncounted.simulate._arrays import where
 from uncounted.simulate.forms import (
     belarusian_latin,
     genitive_given,
@@ -140,7 +141,7 @@ def capture_probabilities(people: pd.DataFrame, captured: dict[str, np.ndarray] 
     out: dict[str, np.ndarray] = {}
 
     x = p["xray"]
-    hosp_town = np.where(et != "killed", people["facility_town"].to_numpy(), None)
+    hosp_town = where(et != "killed", people["facility_town"].to_numpy(), None)
     logit = (_town_term(x["base"], hosp_town) + _num(x, "visibility") * v
              + _num(x, "died_of_wounds") * (et == "died_of_wounds"))
     out["xray"] = np.where(et != "killed", _sigmoid(logit), 0.0)

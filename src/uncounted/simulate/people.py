@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import InputError
+from uncounted.simulate._arrays import where
 from uncounted.simulate.forms import feminine_surname
 from uncounted.simulate.lexicon import GROUPS, load_lexicon
 
@@ -148,18 +149,18 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03,
     event_type = rng.choice(etypes, size=n, p=list(EVENT_SHARES.values()))
     wounded_or_dow = event_type != "killed"
     admission = event_date + pd.to_timedelta(rng.integers(0, 3, size=n), unit="D")
-    admission = admission.where(wounded_or_dow, pd.NaT)
+    admission = pd.DatetimeIndex(admission.where(wounded_or_dow))  # NaT elsewhere
     dow_delay = rng.geometric(0.25, size=n) - 1
-    death = np.where(event_type == "killed", event_date,
-                     admission + pd.to_timedelta(dow_delay, unit="D"))
-    death = pd.DatetimeIndex(death).where(event_type != "wounded", pd.NaT)
+    death_or_nat = np.where(event_type == "killed", event_date,
+                            admission + pd.to_timedelta(dow_delay, unit="D"))
+    death = pd.DatetimeIndex(pd.DatetimeIndex(death_or_nat).where(event_type != "wounded"))  # NaT elsewhere
     end = pd.Timestamp(PERIOD_END)
-    death = death.where(~(death > end), end)
+    death = pd.DatetimeIndex(death.where(~(death > end), end))
 
     # ages: conscripts and young contract soldiers, a tail of officers
-    age = np.clip(18 + rng.gamma(2.0, 3.6, size=n), 18, 56).astype(int)
+    age_drawn = np.clip(18 + rng.gamma(2.0, 3.6, size=n), 18, 56).astype(int)
     offset = rng.integers(0, 365, size=n)
-    birth = (event_date - pd.to_timedelta(age * 365.25 + offset, unit="D")).normalize()
+    birth = (event_date - pd.to_timedelta(age_drawn * 365.25 + offset, unit="D")).normalize()
     # exact age at the event date
     age = (event_date.year - birth.year
            - ((event_date.month < birth.month)
@@ -176,7 +177,7 @@ def generate_people(n: int, seed: int = 2022, *, female_share: float = 0.03,
     mtown_dow = np.where(np.isin(htown, mtowns), htown, "Мозырь")
     facility_town = np.where(event_type == "killed", mtown_killed, htown).astype(object)
     morgue_town = np.where(event_type == "killed", mtown_killed,
-                           np.where(event_type == "died_of_wounds", mtown_dow, None))
+                           where(event_type == "died_of_wounds", mtown_dow, None))
     hospital = np.array([FACILITIES["hospital"][t][0] if et != "killed" else None
                          for t, et in zip(htown, event_type, strict=True)], dtype=object)
     morgue = np.array([FACILITIES["morgue"][t][0] if t is not None else None

@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import InputError
+from uncounted.simulate._arrays import where
 from uncounted.simulate.forms import (
     belarusian_latin,
     genitive_given,
@@ -119,7 +122,7 @@ def _assign_records(people: pd.DataFrame, n: int, people_per_record: float,
     return person[order], np.array(LIST_NAMES, dtype=object)[source[order]]
 
 
-def _map_unique(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+def _map_unique(values: np.ndarray, fn: Callable[[str], Any]) -> np.ndarray:
     """Apply ``fn`` once per distinct value (names repeat a lot)."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     mapped = np.array([fn(u) for u in uniques], dtype=object)
@@ -254,9 +257,10 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     for scheme, mask in (("icao", is_["ngo"]), ("wikipedia", english),
                          ("bgn", mon_style == 2)):
         latin[scheme] = mask
-        fam[mask] = _map_unique(fam[mask], lambda s, sc=scheme: romanise(s, sc))
-        giv[mask] = _map_unique(giv[mask], lambda s, sc=scheme: romanise(s, sc))
-        pat[mask] = _map_unique(pat[mask], lambda s, sc=scheme: romanise(s, sc))
+        to_latin = partial(romanise, scheme=scheme)
+        fam[mask] = _map_unique(fam[mask], to_latin)
+        giv[mask] = _map_unique(giv[mask], to_latin)
+        pat[mask] = _map_unique(pat[mask], to_latin)
     by = mon_style == 3
     bel_given = dict(zip(lex.given, lex.belarusian, strict=True))
     giv[by] = _map_unique(P["given_name"][by], lambda g: belarusian_latin(bel_given[g]))
@@ -290,8 +294,8 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     cols: dict[str, object] = {
         "source": src,
         "name_raw": name_raw,
-        "family_name": np.where(sep, fam_sep, None),
-        "given_name": np.where(sep & (giv != ""), giv_sep, None),
+        "family_name": where(sep, fam_sep, None),
+        "given_name": where(sep & (giv != ""), giv_sep, None),
         "patronymic": np.full(n, None, dtype=object),
         "sex": np.where(is_["morgue"], sex, None),
     }
@@ -314,9 +318,9 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     e = pd.DatetimeIndex(np.where(is_["xray"], (adm + followup).to_numpy(),
                                   np.where(et == "wounded", ev.to_numpy(), dth.to_numpy())))
     r2 = rng.random(n)
-    e = e.where(~((is_["ngo"] | is_["media"] | is_["monitor"]) & (r2 < 0.1 * noise)))
+    e = pd.DatetimeIndex(e.where(~((is_["ngo"] | is_["media"] | is_["monitor"]) & (r2 < 0.1 * noise))))
     cols["event_date"] = e.astype("datetime64[us]")
-    ref = e.where(~e.isna(), ev)
+    ref = e.where(e.notna(), ev)
     age = (ref.year - bd.year - ((ref.month < bd.month)
                                  | ((ref.month == bd.month) & (ref.day < bd.day)))).to_numpy(
         dtype=float)
@@ -356,8 +360,8 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     region_lat = _map_unique(P["home_region"], lambda s: romanise(s, "icao"))
     town_lat = _map_unique(P["home_town"], lambda s: romanise(s, "wikipedia"))
     cols["home_region"] = np.where(is_["ngo"] & (r5 < 0.6), region_lat,
-                                   np.where(is_["media"] & (r5 < 0.6),
-                                            np.where(english, town_lat, P["home_town"]), None))
+                                   where(is_["media"] & (r5 < 0.6),
+                                         np.where(english, town_lat, P["home_town"]), None))
     cols["person_id"] = P["person_id"].astype(np.int64)
 
     # rows grouped by source, in a random order within each source; ids unique per source
@@ -375,7 +379,7 @@ def generate_records(n_records: int, seed: int = 0, *, people_per_record: float 
     for c, v in cols.items():
         arr = v[order] if isinstance(v, np.ndarray) else v.take(order)  # type: ignore[attr-defined]
         if isinstance(arr, np.ndarray) and arr.dtype == object:
-            arr = np.where(pd.isna(arr) | (arr == ""), None, arr)
+            arr = where(pd.isna(arr) | (arr == ""), None, arr)
         data[c] = arr
     out = pd.DataFrame({c: data[c] for c in RECORD_COLUMNS})
     logger.info("generated %d records of %d people", n, out["person_id"].nunique())
