@@ -19,8 +19,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
+# only the long simulation studies and reference chains (they are part of `make test` too:
+# about 4.5 minutes on 2 cores)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -p no:cacheprovider
 
