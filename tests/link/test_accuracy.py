@@ -36,6 +36,7 @@ def test_damaged_lists_and_plain_baseline() -> None:
     keyed = link_records(recs).accuracy(truth)
     plain = link_records(recs, keyed=False).accuracy(truth)
     # measured: keyed pairwise F1 0.928, B-cubed 0.959; plain 0.216, 0.660
-    # (2026-12-06: keyed 0.929, 0.959; plain 0.215, 0.660)
-    assert keyed.pairwise_f1 >= 0.92 and keyed.bcubed_f1 >= 0.95, keyed
+    # (2026-12-06: keyed 0.929, 0.959; plain 0.215, 0.660; with the blocking rules for
+    # initials-only, surname-only and misread family names: keyed 0.949, 0.970)
+    assert keyed.pairwise_f1 >= 0.94 and keyed.bcubed_f1 >= 0.96, keyed
     assert plain.pairwise_f1 < 0.5 and plain.bcubed_f1 < 0.8, plain

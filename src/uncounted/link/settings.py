@@ -88,7 +88,7 @@ class LinkSettings:
     prior_recall: float = 0.7
     m_floor: float = 1e-4
     train_sample: int | None = 200_000
-    duckdb_memory_limit: str | None = "3GB"
+    duckdb_memory_limit: str | None = "2.5GB"
     predict_chunks: int | None = None
     respect_conflicts: bool = True
     death_tolerance_days: int = 14
