@@ -243,13 +243,17 @@ class Project:
         from uncounted.estimate import CaptureHistories
         from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
         from uncounted.link.evaluate import label_pairs
-        from uncounted.link.persist import current_run, load_labels, load_records
+        from uncounted.link.persist import (
+            current_run,
+            load_labels,
+            load_records,
+            run_cluster_settings,
+        )
         from uncounted.link.prepare import prepare_records
 
         run = current_run(self.store)
         if run is None:
             raise ProjectError("no linkage yet: run `uncounted link` first.")
-        st = run.get("settings_json") or {}
         thr = sorted(set(thresholds or [0.5, 0.7, 0.8, 0.9, 0.95]) | {float(run["threshold"])})
         recs = load_records(self.store)
         table = prepare_records(recs)[list(CONFLICT_COLUMNS)]
@@ -259,13 +263,9 @@ class Project:
                                           "match_probability": "float64"})
         labels = load_labels(self.store)
         m, nm = label_pairs(labels if len(labels) else None)
-        cl = constrained_clusters(
-            table, pairs, thr, match_pairs=m, non_match_pairs=nm,
-            respect_conflicts=bool(st.get("respect_conflicts", True)),
-            death_tolerance_days=int(st.get("death_tolerance_days", 14)),
-            dob_conflicts=bool(st.get("dob_conflicts", True)),
-            birth_year_tolerance=int(st.get("birth_year_tolerance", 4)),
-            min_support=float(st.get("cluster_support", 0.0)))
+        st = run_cluster_settings(self.store, int(run["run_id"]))
+        st.pop("threshold")
+        cl = constrained_clusters(table, pairs, thr, match_pairs=m, non_match_pairs=nm, **st)
         src = table["source"].astype(str).to_numpy()
         lists = sorted(set(src))
         out = {}

@@ -134,6 +134,33 @@ def current_run(store: Any) -> dict[str, Any] | None:
     return row
 
 
+def run_cluster_settings(store: Any, run_id: int) -> dict[str, Any]:
+    """The clustering settings a stored run used: ``threshold`` and the keyword arguments of
+    :func:`~uncounted.link.cluster.constrained_clusters` (``respect_conflicts``,
+    ``death_tolerance_days``, ``dob_conflicts``, ``birth_year_tolerance``, ``min_support``).
+
+    Why one place: re-clustering after a person's decision and the capture histories at other
+    thresholds must cluster exactly as the run did, or the stored clusters and the tables the
+    estimate uses drift apart.
+    """
+    raw = store.scalar("SELECT settings_json FROM link_runs WHERE run_id = ?", [run_id])
+    thr = store.scalar("SELECT threshold FROM link_runs WHERE run_id = ?", [run_id])
+    s: dict[str, Any] = {}
+    if raw:
+        try:
+            s = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        except (ValueError, TypeError):
+            s = {}
+    d = LinkSettings()
+    return {"threshold": float(thr if thr is not None else s.get("threshold", d.threshold)),
+            "respect_conflicts": bool(s.get("respect_conflicts", d.respect_conflicts)),
+            "death_tolerance_days": int(s.get("death_tolerance_days", d.death_tolerance_days)),
+            "dob_conflicts": bool(s.get("dob_conflicts", d.dob_conflicts)),
+            "birth_year_tolerance": int(s.get("birth_year_tolerance", d.birth_year_tolerance)),
+            # runs stored before the support rule existed clustered without it
+            "min_support": float(s.get("cluster_support", 0.0))}
+
+
 def load_current_clusters(store: Any) -> pd.DataFrame:
     """Clusters of the current run: ``record_uid, source, record_id, cluster_id, flagged``.
 

@@ -32,7 +32,6 @@ and match labels chaining each side; a merge writes match labels chaining all re
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -285,27 +284,6 @@ def _label_over(store: Store, con: Any, a: int, b: int, decision: str, reviewer:
 
 
 # -- clusters follow the labels ----------------------------------------------------------------
-def _run_settings(store: Store, run_id: int) -> dict[str, Any]:
-    raw = store.scalar("SELECT settings_json FROM link_runs WHERE run_id = ?", [run_id])
-    thr = store.scalar("SELECT threshold FROM link_runs WHERE run_id = ?", [run_id])
-    s: dict[str, Any] = {}
-    if raw:
-        try:
-            s = json.loads(raw) if isinstance(raw, str) else dict(raw)
-        except (ValueError, TypeError):
-            s = {}
-    from uncounted.link import LinkSettings
-
-    d = LinkSettings()
-    return {"threshold": float(thr if thr is not None else s.get("threshold", d.threshold)),
-            "respect_conflicts": bool(s.get("respect_conflicts", d.respect_conflicts)),
-            "death_tolerance_days": int(s.get("death_tolerance_days", d.death_tolerance_days)),
-            "dob_conflicts": bool(s.get("dob_conflicts", d.dob_conflicts)),
-            "birth_year_tolerance": int(s.get("birth_year_tolerance", d.birth_year_tolerance)),
-            # runs stored before the support rule existed clustered without it
-            "cluster_support": float(s.get("cluster_support", 0.0))}
-
-
 def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) -> tuple[str, ...]:
     """Re-cluster the clusters holding ``uids`` under all labels; return the changed cluster ids.
 
@@ -315,7 +293,7 @@ def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) ->
     """
     from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
     from uncounted.link.evaluate import label_pairs
-    from uncounted.link.persist import RECORD_COLUMNS
+    from uncounted.link.persist import RECORD_COLUMNS, run_cluster_settings
     from uncounted.link.prepare import prepare_records
 
     run = current_run_id(store)
@@ -356,16 +334,13 @@ def apply_labels(store: Store, uids: list[int], *, prefer: str | None = None) ->
             labels = labels.sort_values(["version", "label_id"]).assign(
                 decided_at=lambda d: range(len(d)))
         m, nm = label_pairs(labels if not labels.empty else None)
-        st = _run_settings(store, run)
+        st = run_cluster_settings(store, run)
+        thr = st.pop("threshold")
         table = _prepared(store, recs, prepare_records, list(CONFLICT_COLUMNS))
         pairs = pairs.astype({"record_uid_l": "int64", "record_uid_r": "int64",
                               "match_probability": "float64"})
-        cl = constrained_clusters(table, pairs, [st["threshold"]], match_pairs=m, non_match_pairs=nm,
-                                  respect_conflicts=st["respect_conflicts"],
-                                  death_tolerance_days=st["death_tolerance_days"],
-                                  dob_conflicts=st["dob_conflicts"],
-                                  birth_year_tolerance=st["birth_year_tolerance"],
-                                  min_support=st["cluster_support"])[st["threshold"]]
+        cl = constrained_clusters(table, pairs, [thr], match_pairs=m, non_match_pairs=nm,
+                                  **st)[thr]
         uids_arr = table["unique_id"].to_numpy(dtype="int64")
         groups: dict[int, list[int]] = {}
         for u, root in zip(uids_arr.tolist(), cl.root.tolist(), strict=True):
