@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from uncounted.estimate.bma import bma_posterior, bma_posterior_mcmc
+from uncounted.estimate.bma import bma_posterior
+from uncounted.estimate.bma_mcmc import bma_posterior_mcmc
 from uncounted.estimate.graphs import enumerate_decomposable_graphs
 
 REF_DIR = Path(os.environ.get("UNCOUNTED_REFERENCE_DIR",

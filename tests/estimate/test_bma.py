@@ -17,8 +17,8 @@ from uncounted.estimate.bma import (
     BMA,
     GridPosterior,
     bma_posterior,
-    bma_posterior_mcmc,
 )
+from uncounted.estimate.bma_mcmc import bma_posterior_mcmc
 from uncounted.estimate.graphs import DecomposableGraph, enumerate_decomposable_graphs
 from uncounted.estimate.histories import CaptureHistories
 from uncounted.exceptions import EstimationWarning, InputError, NotEstimableError
