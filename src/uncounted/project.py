@@ -167,11 +167,10 @@ class Project:
             if progress is not None:
                 progress(round(frac * 100), 100)
 
-        eng = engine or self.config.link.engine
-        if eng not in ("duckdb", "spark"):
-            raise InputError(f"The link engine must be 'duckdb' or 'spark'. Got {eng!r}.")
-        outcome = link_store(self.store, settings=settings, engine=cast(Literal["duckdb", "spark"], eng),
-                             actor=self.actor, progress=stage)
+        # link_records checks the engine name and says what it accepts
+        eng = cast(Literal["duckdb", "spark"], engine or self.config.link.engine)
+        outcome = link_store(self.store, settings=settings, engine=eng, actor=self.actor,
+                             progress=stage)
         run = self.current_link_run() or {}
         return {"run_id": outcome.run_id, "action": outcome.action, "engine": run.get("engine"),
                 "threshold": run.get("threshold"), "n_records": run.get("n_records"),

@@ -181,17 +181,32 @@ def _cross_weight(indptr: np.ndarray, nbr: np.ndarray, nbw: np.ndarray, owner: n
     return tot
 
 
-def _positions(uids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row of each of ``values`` in ``uids`` (every value must be there)."""
-    srt = np.argsort(uids, kind="stable")
-    at = np.searchsorted(uids[srt], values)
-    at[at >= len(uids)] = 0
-    rows = srt[at] if len(uids) else np.zeros(len(values), dtype=np.int64)
-    bad = uids[rows] != values if len(uids) else np.ones(len(values), dtype=bool)
-    if bad.any():
-        raise LinkageError(f"a scored pair names record {int(values[bad][0])}, "
-                         "which is not in the records being clustered")
-    return rows
+class _RowLookup:
+    """Row of a record uid in the table (uids sorted once, looked up by binary search)."""
+
+    def __init__(self, uids: np.ndarray) -> None:
+        self.uids = uids
+        self.order = np.argsort(uids, kind="stable")
+        self.sorted = uids[self.order]
+
+    def _at(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.searchsorted(self.sorted, values)
+        at[at >= len(self.sorted)] = 0
+        if not len(self.sorted):
+            return np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+        rows = self.order[at]
+        return rows, self.uids[rows] == values
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        return self._at(values)[1]
+
+    def rows(self, values: np.ndarray) -> np.ndarray:
+        """Rows of ``values``; every value must be in the table."""
+        rows, found = self._at(values)
+        if not found.all():
+            raise LinkageError(f"a scored pair names record {int(values[~found][0])}, "
+                               "which is not in the records being clustered")
+        return rows
 
 
 def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: Any, *,
@@ -225,7 +240,7 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     """
     n = len(table)
     uids = table["unique_id"].to_numpy(dtype="int64")
-    pos = pd.Series(np.arange(n), index=uids)
+    lookup = _RowLookup(uids)
     recs = _Records(table, death_tolerance_days, dob_conflicts, birth_year_tolerance)
     parent = list(range(n))
     members: dict[int, list[int]] = {}
@@ -263,9 +278,10 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     def idx(df: pd.DataFrame | None) -> list[tuple[int, int]]:
         if df is None or len(df) == 0:
             return []
-        ok = df["record_uid_l"].isin(pos.index) & df["record_uid_r"].isin(pos.index)
-        d = df[ok]
-        return list(zip(pos[d["record_uid_l"]].tolist(), pos[d["record_uid_r"]].tolist(), strict=True))
+        left = df["record_uid_l"].to_numpy(np.int64)
+        right = df["record_uid_r"].to_numpy(np.int64)
+        ok = lookup.contains(left) & lookup.contains(right)
+        return list(zip(lookup.rows(left[ok]).tolist(), lookup.rows(right[ok]).tolist(), strict=True))
 
     for a, b in idx(non_match_pairs):
         forbid.setdefault(a, set()).add(b)
@@ -287,8 +303,8 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     prob_all = pairs["match_probability"].to_numpy(np.float64)
     sel = np.flatnonzero(prob_all >= (min(lowest, SUPPORT_FLOOR) if support else lowest))
     prob = prob_all[sel]
-    pl = _positions(uids, pairs["record_uid_l"].to_numpy(np.int64)[sel])
-    pr = _positions(uids, pairs["record_uid_r"].to_numpy(np.int64)[sel])
+    pl = lookup.rows(pairs["record_uid_l"].to_numpy(np.int64)[sel])
+    pr = lookup.rows(pairs["record_uid_r"].to_numpy(np.int64)[sel])
     del sel, prob_all
     keep = np.flatnonzero(prob >= lowest)
     # decreasing probability, ties by record ids (the same order on every engine)

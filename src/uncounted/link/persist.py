@@ -143,8 +143,10 @@ def run_cluster_settings(store: Any, run_id: int) -> dict[str, Any]:
     thresholds must cluster exactly as the run did, or the stored clusters and the tables the
     estimate uses drift apart.
     """
-    raw = store.scalar("SELECT settings_json FROM link_runs WHERE run_id = ?", [run_id])
-    thr = store.scalar("SELECT threshold FROM link_runs WHERE run_id = ?", [run_id])
+    row = store.query_df("SELECT settings_json, threshold FROM link_runs WHERE run_id = ?", [run_id])
+    raw, thr = (row.iloc[0, 0], row.iloc[0, 1]) if len(row) else (None, None)
+    raw = None if raw is None or (isinstance(raw, float) and pd.isna(raw)) else raw
+    thr = None if thr is None or pd.isna(thr) else thr
     s: dict[str, Any] = {}
     if raw:
         try:
