@@ -40,3 +40,26 @@ def test_damaged_lists_and_plain_baseline() -> None:
     # initials-only, surname-only and misread family names: keyed 0.949, 0.970)
     assert keyed.pairwise_f1 >= 0.94 and keyed.bcubed_f1 >= 0.96, keyed
     assert plain.pairwise_f1 < 0.5 and plain.bcubed_f1 < 0.8, plain
+
+
+@pytest.mark.slow
+def test_full_name_frequency_calibrates_the_match_probabilities() -> None:
+    """With the full-name frequency term, pairs scored 0.5-0.9 and 0.9-0.99 are true matches
+    about as often as their probability says (20,000 damaged records, seed 1, measured
+    2026-12-06: 0.694 true at mean 0.719, 0.943 at 0.959).  Without it namesakes of common
+    full names were overrated: 0.514 at 0.709 and 0.865 at 0.959 (docs/linkage.md)."""
+    from uncounted.link import LinkSettings
+
+    r = generate_records(20_000, seed=1, noise=1.0)
+    r.insert(0, "record_uid", range(len(r)))
+    res = link_records(r.drop(columns="person_id"),
+                       settings=LinkSettings(joint_name_frequency=True))
+    pid = r["person_id"].to_numpy()
+    p = res.pairs["match_probability"].to_numpy()
+    true = pid[res.pairs["record_uid_l"].to_numpy()] == pid[res.pairs["record_uid_r"].to_numpy()]
+    for lo, hi in ((0.5, 0.9), (0.9, 0.99)):
+        m = (p >= lo) & (p < hi)
+        assert m.sum() > 1000
+        assert abs(true[m].mean() - p[m].mean()) < 0.06, (lo, hi, true[m].mean(), p[m].mean())
+    acc = res.accuracy(pd.Series(pid, index=r["record_uid"]))
+    assert acc.pairwise_f1 >= 0.84, acc  # measured 0.855 (0.836 without the term)

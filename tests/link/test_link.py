@@ -115,3 +115,30 @@ def test_accepts_a_duckdb_relation_and_reports_progress(toy: pd.DataFrame, toy_r
     assert stages[0] == "normalise" and stages[-1] == "done"
     m = r.clusters.merge(toy_result.clusters, on="record_uid")
     assert len(m) == len(toy) and (m["cluster_id_x"] == m["cluster_id_y"]).all()
+
+
+def test_full_name_frequency_term_enters_exactly_the_same_name_pairs(
+        toy: pd.DataFrame, toy_result, fast_settings) -> None:
+    """With the model fixed (no prior re-estimate), switching the full-name term off changes
+    the weight of a pair by exactly its term when both records have the same family and given
+    keys, and leaves every other pair as it was; the term shows in ``mw_tf_adj_given``."""
+    from dataclasses import replace
+
+    from uncounted.link.prepare import joint_name_weight, prepare_records
+
+    off = link_records(toy, settings=replace(fast_settings, joint_name_frequency=False),
+                       name_keys=name_keys_standin, model_json=toy_result.model_json)
+    on = link_records(toy, settings=replace(fast_settings, joint_name_frequency=True),
+                      name_keys=name_keys_standin, model_json=toy_result.model_json)
+    table = prepare_records(toy, name_keys=name_keys_standin)
+    codes, adj = joint_name_weight(table)
+    code = dict(zip(table["unique_id"], codes.astype("float64").to_numpy(), strict=True))
+    term = dict(zip(table["unique_id"], adj, strict=True))
+    m = on.pairs.merge(off.pairs, on=["record_uid_l", "record_uid_r"], suffixes=("_on", "_off"))
+    assert len(m) > 0.9 * min(len(on.pairs), len(off.pairs))
+    same = np.array([code[a] == code[b] for a, b in zip(m["record_uid_l"], m["record_uid_r"],
+                                                         strict=True)])
+    expect = np.where(same, [term[a] for a in m["record_uid_l"]], 0.0)
+    assert same.sum() > 20 and np.abs(expect[same]).max() > 0.1
+    assert np.allclose(m["match_weight_on"] - m["match_weight_off"], expect, atol=1e-9)
+    assert np.allclose(m["mw_tf_adj_given_on"] - m["mw_tf_adj_given_off"], expect, atol=1e-5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -56,3 +57,47 @@ def test_rejects_duplicate_uids_and_missing_ids() -> None:
 def test_bad_name_keys_output_is_reported() -> None:
     with pytest.raises(InputError, match="name_keys returned"):
         prepare_records(_recs(), name_keys=lambda df: pd.DataFrame({"family_key": ["a"]}))
+
+
+def test_joint_name_weight_is_the_given_names_share_within_its_family() -> None:
+    """Closed form: 40 records of family 'a' (given 'x' 36, 'y' 4), 40 of 'b' (given 'y' 36,
+    'x' 4), and one without a given name.  Within 'a', 'x' is far commoner than overall
+    (share 1/2), so two 'a x' records weigh less; 'a y' is rarer, so it weighs more."""
+    from uncounted.link.prepare import OWN_RECORDS, PSEUDO_COUNT, joint_name_weight
+
+    fam = ["a"] * 40 + ["b"] * 40 + ["a"]
+    giv = ["x"] * 36 + ["y"] * 4 + ["y"] * 36 + ["x"] * 4 + [None]
+    table = pd.DataFrame({"family_key": fam, "given_key": giv})
+    codes, adj = joint_name_weight(table)
+    r, a = OWN_RECORDS, PSEUDO_COUNT
+
+    def term(c_fg: float, c_f: float, tf_g: float) -> float:
+        cond = (max(c_fg - r, 0) + a * tf_g) / (max(c_f - r, 0) + a)
+        return float(np.log2(tf_g / cond))
+
+    # the given-name shares count the 80 records with a given name; the family counts all 41 'a'
+    assert adj[0] == pytest.approx(term(36, 41, 0.5), rel=1e-12)
+    assert adj[36] == pytest.approx(term(4, 41, 0.5), rel=1e-12)
+    assert adj[0] < 0 < adj[36]
+    assert adj[40] == pytest.approx(term(36, 40, 0.5), rel=1e-12)
+    # no given name: no code, no term
+    assert pd.isna(codes.iloc[80]) and adj[80] == 0.0
+    assert codes.iloc[0] == codes.iloc[35] != codes.iloc[36]
+    assert codes.nunique() == 4
+    off_codes, off = joint_name_weight(table, enabled=False)
+    assert (off == 0).all() and off_codes.equals(codes)
+
+
+def test_joint_name_weight_vanishes_when_names_are_independent() -> None:
+    """Every family with every given name equally often: the full name tells no more than its
+    parts, so the term is (nearly) zero.  Leaving out a person's own records biases it
+    upwards by about ``log2(c / (c - 4))`` for a full name seen ``c`` times (0.11 bits at
+    40, 0.01 at 400)."""
+    from uncounted.link.prepare import joint_name_weight
+
+    fams, givs = [f"f{i}" for i in range(10)], [f"g{j}" for j in range(5)]
+    for per_name, bound in ((40, 0.11), (400, 0.012)):
+        rows = [(f, g) for f in fams for g in givs for _ in range(per_name)]
+        table = pd.DataFrame(rows, columns=["family_key", "given_key"])
+        _, adj = joint_name_weight(table)
+        assert adj.min() > 0 and adj.max() < bound

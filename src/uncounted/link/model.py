@@ -206,7 +206,8 @@ def training_rules() -> list[Any]:
     ]
 
 
-def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: int = 20) -> Any:
+def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: int = 20,
+                     joint_name: bool = False) -> Any:
     from splink import SettingsCreator
 
     from uncounted.link.blocking import blocking_rules
@@ -219,7 +220,9 @@ def settings_creator(keyed: bool = True, prior: float = 1e-4, max_iterations: in
         probability_two_random_records_match=prior,
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,  # for the mw_ columns
-        additional_columns_to_retain=[],
+        # the full-name frequency term (prepare.joint_name_weight), added at prediction; the
+        # two columns cost a quarter of the scoring time on a million records, so only if on
+        additional_columns_to_retain=["full_name_code", "name_joint_adj"] if joint_name else [],
         em_convergence=1e-4,
         max_iterations=max_iterations,
     )
@@ -336,7 +339,8 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     db_api = make_db_api(engine, spark_session, settings.duckdb_memory_limit)
     sdf = _register(db_api, table, engine)
     if model_json is not None:
-        target = settings_creator(keyed, max_iterations=settings.max_iterations)
+        target = settings_creator(keyed, max_iterations=settings.max_iterations,
+                              joint_name=settings.joint_name_frequency)
         dialect = "spark" if engine == "spark" else "duckdb"
         linker = Linker(sdf, transfer_parameters(model_json, target.create_settings_dict(dialect)),
                         log_level=None)
@@ -350,7 +354,8 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
         sample = table.sample(n=settings.train_sample, random_state=settings.seed)
         train_sdf = _register(db_api, sample.reset_index(drop=True), engine)
         log.info("training on a sample of %d of %d records", len(sample), len(table))
-    linker = Linker(train_sdf, settings_creator(keyed, max_iterations=settings.max_iterations),
+    linker = Linker(train_sdf, settings_creator(keyed, max_iterations=settings.max_iterations,
+                              joint_name=settings.joint_name_frequency),
                     log_level=None)
     step = "prior"
     try:
@@ -399,7 +404,8 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     except Exception as exc:
         raise LinkageError(f"training failed at step {step!r}: {exc}") from exc
     model = smooth_m_probabilities(linker.misc.save_model_to_json(), settings.m_floor)
-    target = settings_creator(keyed, max_iterations=settings.max_iterations)
+    target = settings_creator(keyed, max_iterations=settings.max_iterations,
+                              joint_name=settings.joint_name_frequency)
     dialect = "spark" if engine == "spark" else "duckdb"
     linker = Linker(sdf, transfer_parameters(model, target.create_settings_dict(dialect)),
                     log_level=None)
@@ -516,6 +522,19 @@ def _fetch_columns(linker: Any, table: str, where: str, select: dict[str, tuple[
     return pd.DataFrame(out, copy=False)
 
 
+def _joint_name_sql() -> str:
+    """SQL for the full-name frequency term of a scored pair: the record's
+    ``name_joint_adj`` when the two records have the same family and given keys (the same
+    ``full_name_code``; NULL without both keys).
+
+    It is added to the pair's weight and shown in the given name's term-frequency part
+    (``mw_tf_adj_given``), which it turns into the given name's frequency among records of
+    that family name.
+    """
+    return ("(CASE WHEN full_name_code_l = full_name_code_r THEN name_joint_adj_l "
+            "ELSE 0.0 END)")
+
+
 def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | None = None) -> pd.DataFrame:
     """Score the blocked pairs; keep those at or above ``settings.floor``.
 
@@ -542,11 +561,13 @@ def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | Non
         else:
             df = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         shift = 0.0
+        adj = _joint_name_sql() if settings.joint_name_frequency else "0.0"
+        weight = f"(match_weight + {adj})"
         if refine:
             assert n_records is not None
             old = float(model.model_json["probability_two_random_records_match"])
             mw = _fetch_columns(linker, df.physical_name, "true",
-                                {"match_weight": ("match_weight", np.float64)})
+                                {"match_weight": (weight, np.float64)})
             lam, _ = refine_prior(mw["match_weight"].to_numpy(), old, n_records)
             del mw  # free the weights of every pair before the kept ones are fetched
             log.info("prior re-estimated by EM over all pairs: %.3g -> %.3g", old, lam)
@@ -561,9 +582,10 @@ def predict(model: TrainedModel, settings: LinkSettings, *, n_records: int | Non
         select: dict[str, tuple[str, Any]] = {
             "record_uid_l": ("CAST(least(unique_id_l, unique_id_r) AS BIGINT)", np.int64),
             "record_uid_r": ("CAST(greatest(unique_id_l, unique_id_r) AS BIGINT)", np.int64),
-            "match_weight": (f"match_weight + {shift!r}", np.float64),
-            **{c: (f"CAST({c} AS FLOAT)", np.float32) for c in parts}}
-        pairs = _fetch_columns(linker, df.physical_name, f"match_weight >= {min_mw!r}", select,
+            "match_weight": (f"{weight} + {shift!r}", np.float64),
+            **{c: (f"CAST({c} + {adj} AS FLOAT)" if c == "mw_tf_adj_given" else
+                   f"CAST({c} AS FLOAT)", np.float32) for c in parts}}
+        pairs = _fetch_columns(linker, df.physical_name, f"{weight} >= {min_mw!r}", select,
                                order_by="record_uid_l, record_uid_r")
         df.drop_table_from_database_and_remove_from_cache()
     except LinkageError:
