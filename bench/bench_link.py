@@ -72,6 +72,8 @@ def main() -> int:
     ap.add_argument("--threshold", type=float, default=LinkSettings().threshold)
     ap.add_argument("--floor", type=float, default=LinkSettings().floor)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--joint-names", action="store_true",
+                    help="full-name frequency term on (LinkSettings.joint_name_frequency)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# bench_link  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  n={args.n:,} seed={args.seed} "
@@ -85,7 +87,8 @@ def main() -> int:
     recs = recs.drop(columns=["person_id"])
     print(f"generated {len(recs):,} records of {truth.nunique():,} people in "
           f"{time.perf_counter() - t0:.1f} s")
-    settings = LinkSettings(threshold=args.threshold, floor=args.floor)
+    settings = LinkSettings(threshold=args.threshold, floor=args.floor,
+                            joint_name_frequency=args.joint_names)
     k = run(recs, truth, "keyed model (uncounted.names keys)", True, settings)
     if not args.no_baseline:
         p = run(recs, truth, "plain Splink (raw name strings, same blocking)", False, settings)
