@@ -336,13 +336,13 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     """
     from splink import Linker, block_on
 
+    creator = settings_creator(keyed, max_iterations=settings.max_iterations,
+                               joint_name=settings.joint_name_frequency)
     db_api = make_db_api(engine, spark_session, settings.duckdb_memory_limit)
     sdf = _register(db_api, table, engine)
     if model_json is not None:
-        target = settings_creator(keyed, max_iterations=settings.max_iterations,
-                              joint_name=settings.joint_name_frequency)
         dialect = "spark" if engine == "spark" else "duckdb"
-        linker = Linker(sdf, transfer_parameters(model_json, target.create_settings_dict(dialect)),
+        linker = Linker(sdf, transfer_parameters(model_json, creator.create_settings_dict(dialect)),
                         log_level=None)
         return TrainedModel(linker, model_json, True, engine)
 
@@ -354,9 +354,7 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
         sample = table.sample(n=settings.train_sample, random_state=settings.seed)
         train_sdf = _register(db_api, sample.reset_index(drop=True), engine)
         log.info("training on a sample of %d of %d records", len(sample), len(table))
-    linker = Linker(train_sdf, settings_creator(keyed, max_iterations=settings.max_iterations,
-                              joint_name=settings.joint_name_frequency),
-                    log_level=None)
+    linker = Linker(train_sdf, creator, log_level=None)
     step = "prior"
     try:
         if progress:
@@ -404,10 +402,8 @@ def train(table: pd.DataFrame, settings: LinkSettings, *, engine: str = "duckdb"
     except Exception as exc:
         raise LinkageError(f"training failed at step {step!r}: {exc}") from exc
     model = smooth_m_probabilities(linker.misc.save_model_to_json(), settings.m_floor)
-    target = settings_creator(keyed, max_iterations=settings.max_iterations,
-                              joint_name=settings.joint_name_frequency)
     dialect = "spark" if engine == "spark" else "duckdb"
-    linker = Linker(sdf, transfer_parameters(model, target.create_settings_dict(dialect)),
+    linker = Linker(sdf, transfer_parameters(model, creator.create_settings_dict(dialect)),
                     log_level=None)
     return TrainedModel(linker, model, False, engine)
 
