@@ -23,6 +23,7 @@ import platform
 import resource
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from uncounted.link import LinkSettings, link_records
@@ -72,8 +73,12 @@ def main() -> int:
     ap.add_argument("--threshold", type=float, default=LinkSettings().threshold)
     ap.add_argument("--floor", type=float, default=LinkSettings().floor)
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--joint-names", action="store_true",
-                    help="full-name frequency term on (LinkSettings.joint_name_frequency)")
+    ap.add_argument("--joint-names", action=argparse.BooleanOptionalAction, default=None,
+                    help="full-name frequency term (LinkSettings.joint_name_frequency; default: "
+                         "the setting's default, on)")
+    ap.add_argument("--all-names-em", action="store_true",
+                    help="EM name sessions on every name, not only rare ones "
+                         "(LinkSettings.em_rare_name/em_rare_family = None; the old training)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# bench_link  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  n={args.n:,} seed={args.seed} "
@@ -87,8 +92,13 @@ def main() -> int:
     recs = recs.drop(columns=["person_id"])
     print(f"generated {len(recs):,} records of {truth.nunique():,} people in "
           f"{time.perf_counter() - t0:.1f} s")
-    settings = LinkSettings(threshold=args.threshold, floor=args.floor,
-                            joint_name_frequency=args.joint_names)
+    settings = LinkSettings(threshold=args.threshold, floor=args.floor)
+    if args.joint_names is not None:
+        settings = replace(settings, joint_name_frequency=args.joint_names)
+    if args.all_names_em:
+        settings = replace(settings, em_rare_name=None, em_rare_family=None)
+    print(f"# joint_name_frequency={settings.joint_name_frequency} "
+          f"em_rare_name={settings.em_rare_name} em_rare_family={settings.em_rare_family}")
     k = run(recs, truth, "keyed model (uncounted.names keys)", True, settings)
     if not args.no_baseline:
         p = run(recs, truth, "plain Splink (raw name strings, same blocking)", False, settings)

@@ -142,3 +142,21 @@ def test_full_name_frequency_term_enters_exactly_the_same_name_pairs(
     assert same.sum() > 20 and np.abs(expect[same]).max() > 0.1
     assert np.allclose(m["match_weight_on"] - m["match_weight_off"], expect, atol=1e-9)
     assert np.allclose(m["mw_tf_adj_given_on"] - m["mw_tf_adj_given_off"], expect, atol=1e-5)
+
+
+def test_name_sessions_of_em_train_on_rare_names_only() -> None:
+    from uncounted.link.model import training_rules
+
+    rules = training_rules(4, 10)
+    assert len(rules) == 5
+    assert rules[1] == "l.family_key = r.family_key AND l.event_start = r.event_start AND l.n_family <= 10"
+    for r in rules[2:]:
+        assert isinstance(r, str) and r.endswith("AND l.n_full_name <= 4")
+        assert r.startswith("l.family_key = r.family_key AND l.given_key = r.given_key")
+    # None: the plain rules on every name
+    assert not any(isinstance(r, str) for r in training_rules(None, None))
+    with pytest.raises(InputError, match="em_rare_name"):
+        LinkSettings(em_rare_name=1).validate()
+    with pytest.raises(InputError, match="em_rare_family"):
+        LinkSettings(em_rare_family=2.5).validate()  # type: ignore[arg-type]
+    assert LinkSettings(em_rare_name=None).model_fingerprint() != LinkSettings().model_fingerprint()

@@ -101,3 +101,20 @@ def test_joint_name_weight_vanishes_when_names_are_independent() -> None:
         table = pd.DataFrame(rows, columns=["family_key", "given_key"])
         _, adj = joint_name_weight(table)
         assert adj.min() > 0 and adj.max() < bound
+
+
+def test_name_counts_count_records_per_full_name_and_family() -> None:
+    from uncounted.link.prepare import name_counts
+
+    table = pd.DataFrame({
+        "family_key": ["a", "a", "a", "b", None, "a"],
+        "given_key": ["x", "x", "y", "x", "x", None],
+    })
+    n_full, n_fam = name_counts(table)
+    # 'a x' twice, 'a y' and 'b x' once; no family or no given name: NULL (never blocks)
+    assert n_full.tolist()[:4] == [2, 2, 1, 1]
+    assert n_full.isna().tolist() == [False] * 4 + [True, True]
+    # four records of family 'a' (one without a given name), one of 'b'
+    assert n_fam.tolist()[:4] == [4, 4, 4, 1] and n_fam.iloc[5] == 4
+    assert pd.isna(n_fam.iloc[4])
+    assert str(n_full.dtype) == str(n_fam.dtype) == "Int64"

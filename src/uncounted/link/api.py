@@ -15,7 +15,7 @@ from uncounted.link import model as _model
 from uncounted.link.blocking import add_block_keys
 from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
 from uncounted.link.evaluate import label_pairs, threshold_table
-from uncounted.link.prepare import joint_name_weight, prepare_records
+from uncounted.link.prepare import joint_name_weight, name_counts, prepare_records
 from uncounted.link.result import LinkResult
 from uncounted.link.settings import LinkSettings
 
@@ -94,6 +94,7 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
         records = _raw_keys(records)
     table = add_block_keys(prepare_records(records, name_keys=name_keys), keyed=keyed,
                            cap=settings.block_cap)
+    table["n_full_name"], table["n_family"] = name_counts(table)
     if settings.joint_name_frequency:
         table["full_name_code"], table["name_joint_adj"] = joint_name_weight(table, enabled=keyed)
     timings["normalise"] = time.perf_counter() - t0

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Version of the model's structure (comparisons, blocking, derived columns).  Bump it when
 #: :mod:`uncounted.link.model` or :mod:`uncounted.link.prepare` change what a stored model means.
-MODEL_CODE_VERSION = "5"  # 4: five more blocking rules for damaged records; 5: full-name frequency
+MODEL_CODE_VERSION = "6"  # 4: five more blocking rules for damaged records; 5: full-name
+# frequency; 6: EM on rare names
 
 RECORD_COLUMNS = (
     "record_uid", "source", "record_id", "name_raw", "family_name", "given_name", "patronymic",
