@@ -287,6 +287,13 @@ OWN_RECORDS = 4.0
 PSEUDO_COUNT = 30.0
 
 
+def _full_names(table: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """Mask of the records with both a family and a given key, and their full-name strings."""
+    fam, giv = table["family_key"], table["given_key"]
+    both = (fam.notna() & giv.notna()).to_numpy()
+    return both, (fam[both].astype(object) + "\x1f" + giv[both].astype(object))
+
+
 def name_counts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Per record, how many records share its full name (family *and* given key) and its
     family key (``Int64``, NULL where the key is missing).
@@ -299,12 +306,11 @@ def name_counts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     person's records at any size; how a person's records differ between lists does not
     depend on how common the name is.
     """
-    fam, giv = table["family_key"], table["given_key"]
-    both = fam.notna() & giv.notna()
-    full = fam[both].astype(object) + "\x1f" + giv[both].astype(object)
+    fam = table["family_key"]
+    both, full = _full_names(table)
     n_full = pd.Series(pd.NA, index=table.index, dtype="Int64")
     n_full[both] = full.map(full.value_counts()).to_numpy(np.int64)
-    has_fam = fam.notna()
+    has_fam = fam.notna().to_numpy()
     n_fam = pd.Series(pd.NA, index=table.index, dtype="Int64")
     n_fam[has_fam] = fam[has_fam].map(fam[has_fam].value_counts()).to_numpy(np.int64)
     return n_full, n_fam
@@ -334,19 +340,18 @@ def joint_name_weight(table: pd.DataFrame, enabled: bool = True) -> tuple[pd.Ser
     (codes, terms)
         ``Int64`` Series aligned with ``table`` and a float array.
     """
-    fam = table["family_key"]
     giv = table["given_key"]
-    both = (fam.notna() & giv.notna()).to_numpy()
+    both, full = _full_names(table)
     adj = np.zeros(len(table), dtype=np.float64)
-    full = (fam.astype(object) + "\x1f" + giv.astype(object))[both]
     code = pd.Series(pd.NA, index=table.index, dtype="Int64")
     if not both.any():
         return code, adj
     code[both] = pd.factorize(full)[0]
     if enabled:
-        c_f = fam.map(fam.value_counts()).to_numpy(np.float64, na_value=np.nan)[both]
+        n_full, n_fam = name_counts(table)
+        c_f = n_fam.to_numpy(np.float64, na_value=np.nan)[both]
+        c_fg = n_full.to_numpy(np.float64, na_value=np.nan)[both]
         tf_g = giv.map(giv.value_counts(normalize=True)).to_numpy(np.float64, na_value=np.nan)[both]
-        c_fg = full.map(full.value_counts()).to_numpy(np.float64)
         cond = ((np.maximum(c_fg - OWN_RECORDS, 0) + PSEUDO_COUNT * tf_g)
                 / (np.maximum(c_f - OWN_RECORDS, 0) + PSEUDO_COUNT))
         adj[both] = np.log2(tf_g / cond)
