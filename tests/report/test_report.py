@@ -107,3 +107,42 @@ def test_render_escapes_hostile_text(linked_project):
     html = render_html(build_context(proj))
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
+
+
+def test_a_stratum_without_finite_upper_limit_is_compared_without_crashing() -> None:
+    """A profile interval can have no finite upper limit (the likelihood never falls far
+    enough); the envelope then has none, and so does a sum of strata that includes it.  The
+    demo on 300 people hit this (2026-12-06) and the report crashed on float(None)."""
+    import pandas as pd
+
+    from uncounted.report.claims import stratum_estimate
+    from uncounted.report.incidents import lower_bound_checks
+
+    strata = {"killed": {"N": 76.0, "lower": 67.0, "upper": 116.7, "verdict": "sensitive"},
+              "died_of_wounds": {"N": 22.0, "lower": 22.0, "upper": None, "verdict": "sensitive"},
+              "wounded": {"N": 169.0, "lower": 141.0, "upper": 939.7, "verdict": "robust"}}
+    estimates = {"": {"N": 335.0, "lower": 272.0, "upper": 713.9},
+                 "event_type": {"strata": strata}}
+    est = stratum_estimate(estimates, "killed")
+    assert est is not None
+    assert est["N"] == 98.0 and est["lower"] == 89.0 and est["upper"] is None
+    assert stratum_estimate(estimates, "wounded")["upper"] is None  # type: ignore[index]
+    claims = pd.DataFrame([
+        {"claim_id": 1, "claimant": "state", "said_on": None, "counts": "killed", "text": "50",
+         "low": 50, "high": 50, "per_day": False, "period_start": None, "period_end": None},
+        {"claim_id": 2, "claimant": "ngo", "said_on": None, "counts": "killed", "text": "10,000",
+         "low": 10_000, "high": 10_000, "per_day": False, "period_start": None, "period_end": None},
+    ])
+    df = compare_claims(claims, estimates, None)
+    # below the lower limit is still below; no claim can be above a missing upper limit
+    assert df["status"].tolist() == ["below", "inside"]
+    assert all("no finite upper limit" in n for n in df["note"])
+    groups = pd.DataFrame({"seen": ["bodies"], "floor": [5000.0]})
+    checks = lower_bound_checks(groups, estimates)
+    assert checks["status"].tolist() == ["consistent"]
+    from uncounted.report.svg import interval_chart
+
+    rows = pd.DataFrame({"label": ["died of wounds", "killed"], "N": [22.0, 76.0],
+                         "lower": [22.0, 67.0], "upper": [None, 116.7]}, dtype=object)
+    svg = interval_chart(rows, title="strata")
+    assert svg.count("<circle") == 2 and "22 [22 –" in svg

@@ -21,6 +21,26 @@ CLAIM_STRATA = {
 }
 
 
+def finite(v: Any) -> float | None:
+    """``v`` as a float, or None when it is missing or not finite.
+
+    An interval limit is None when it does not exist: a profile-likelihood interval whose
+    likelihood never falls far enough has no finite upper limit, and an envelope across
+    methods that includes it has none either.
+    """
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _sum_limits(parts: list[dict[str, Any]], key: str) -> float | None:
+    """Sum of the strata's limits; None (no finite limit) if any stratum has none."""
+    vals = [finite(p.get(key)) for p in parts]
+    return None if any(v is None for v in vals) else sum(v for v in vals if v is not None)
+
+
 def stratum_estimate(estimates: dict[str, Any], counts: str) -> dict[str, Any] | None:
     """The estimate to compare a claim with: the event-type strata it counts, or the total.
 
@@ -35,8 +55,7 @@ def stratum_estimate(estimates: dict[str, Any], counts: str) -> dict[str, Any] |
     if not parts or any(p.get("N") is None for p in parts):
         return None if overall is None else overall | {"basis": "all persons (stratum not estimable)"}
     n = sum(float(p["N"]) for p in parts)
-    lo = sum(float(p["lower"]) for p in parts)
-    hi = sum(float(p["upper"]) for p in parts)
+    lo, hi = _sum_limits(parts, "lower"), _sum_limits(parts, "upper")
     verdicts = {p.get("verdict") for p in parts}
     return {"N": n, "lower": lo, "upper": hi, "basis": " + ".join(wanted),
             "verdict": "robust" if verdicts == {"robust"} else "sensitive",
@@ -68,14 +87,18 @@ def compare_claims(claims: pd.DataFrame, estimates: dict[str, Any],
                 partial = True
                 note = (note + "; " if note else "") + "covers part of the period only: a floor for the whole"
         est = stratum_estimate(estimates, str(c.counts))
+        lower = None if est is None else finite(est.get("lower"))
+        upper = None if est is None else finite(est.get("upper"))
         if est is None or est.get("N") is None:
             status = "no estimate"
-        elif high < float(est["lower"]):
+        elif lower is not None and high < lower:
             status = "below"
-        elif low > float(est["upper"]):
+        elif upper is not None and low > upper:
             status = "above"
         else:
             status = "inside"
+        if est is not None and est.get("N") is not None and upper is None:
+            note = (note + "; " if note else "") + "the estimate has no finite upper limit"
         if partial and status == "below":
             status = "below (partial period)"
         rows.append({

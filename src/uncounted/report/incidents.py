@@ -67,7 +67,7 @@ def incident_groups(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def lower_bound_checks(groups: pd.DataFrame, estimates: dict[str, object]) -> pd.DataFrame:
     """Compare the sum of incident floors per kind with the estimate of the matching stratum."""
-    from uncounted.report.claims import stratum_estimate
+    from uncounted.report.claims import finite, stratum_estimate
 
     rows = []
     for seen, counts in (("wounded", "wounded"), ("bodies", "killed")):
@@ -78,7 +78,9 @@ def lower_bound_checks(groups: pd.DataFrame, estimates: dict[str, object]) -> pd
         if est is None or est.get("N") is None:
             status = "no estimate"
         else:
-            status = "consistent" if float(est["upper"]) >= floor else "estimate below count-only evidence"
+            upper = finite(est.get("upper"))  # None: no finite upper limit, so nothing is below
+            status = ("consistent" if upper is None or upper >= floor
+                      else "estimate below count-only evidence")
         rows.append({"seen": seen, "incident_floor": floor, "stratum": counts,
                      "estimate_upper": None if est is None else est.get("upper"), "status": status})
     return pd.DataFrame(rows)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from uncounted.report.claims import finite
+
 FONT = "font-family='system-ui,sans-serif' font-size='12'"
 PALETTE = ["#3366aa", "#aa3333", "#33884d", "#aa7a22", "#774499", "#228899"]
 
@@ -109,8 +111,8 @@ def interval_chart(rows: pd.DataFrame, *, title: str, width: int = 640,
     left, right, top, row_h = 230, 30, 34, 24
     h = top + n * row_h + 30
     vals = [*rows["upper"].tolist(), *rows["N"].tolist(), *refs["high"].tolist(), *refs["low"].tolist()]
-    finite = [float(v) for v in vals if v is not None and math.isfinite(float(v))]
-    vmax = _nice_max(max(finite + [1.0]))
+    limits = [x for x in map(finite, vals) if x is not None]
+    vmax = _nice_max(max(limits + [1.0]))
     inner = width - left - right
 
     def sx(v: float) -> float:
@@ -130,13 +132,16 @@ def interval_chart(rows: pd.DataFrame, *, title: str, width: int = 640,
         y = top + i * row_h + row_h / 2
         color = PALETTE[1] if getattr(row, "highlight", False) else PALETTE[0]
         parts.append(f"<text x='{left - 8}' y='{y + 4:.1f}' text-anchor='end'>{_esc(row.label)}</text>")
-        if row.N is not None and math.isfinite(float(row.N)):
-            lo = float(row.lower) if math.isfinite(float(row.lower)) else float(row.N)
-            hi = float(row.upper) if math.isfinite(float(row.upper)) else vmax
+        est = finite(row.N)
+        if est is not None:
+            lo = finite(row.lower)
+            lo = est if lo is None else lo
+            hi = finite(row.upper)
+            hi = vmax if hi is None else hi  # no finite upper limit: the whisker runs off the axis
             parts.append(f"<line x1='{sx(lo):.1f}' x2='{sx(hi):.1f}' y1='{y:.1f}' y2='{y:.1f}' "
                          f"stroke='{color}' stroke-width='2'/>")
-            parts.append(f"<circle cx='{sx(float(row.N)):.1f}' cy='{y:.1f}' r='5' fill='{color}'>"
-                         f"<title>{_esc(row.label)}: {_fmt(float(row.N))} [{_fmt(lo)} – {_fmt(hi)}]"
+            parts.append(f"<circle cx='{sx(est):.1f}' cy='{y:.1f}' r='5' fill='{color}'>"
+                         f"<title>{_esc(row.label)}: {_fmt(est)} [{_fmt(lo)} – {_fmt(hi)}]"
                          "</title></circle>")
         i += 1
     for row in refs.itertuples(index=False):
