@@ -93,3 +93,14 @@ def test_strata_combine_and_refusals_are_carried(seed):
     tab = an.table()
     assert {"stratum", "method", "N", "lower", "upper"} <= set(tab.columns)
     assert (tab["stratum"] == "total").any()
+
+
+def test_format_count_says_when_a_limit_does_not_exist() -> None:
+    import math
+
+    from uncounted.estimate.result import format_count
+
+    assert format_count(1234.4) == "1,234"
+    assert format_count(None) == "–"
+    assert format_count(math.inf, "no finite upper limit") == "no finite upper limit"
+    assert format_count(float("nan")) == "–"

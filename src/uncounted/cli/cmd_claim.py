@@ -53,6 +53,7 @@ def claim_add(
 @claim_app.command("list")
 def claim_list(project: ProjectOpt = None, json: JsonOpt = False) -> None:
     """Claims against the estimate of the matching stratum: below, inside or above its interval."""
+    from uncounted.estimate.result import format_count
     from uncounted.report.figures import claims_rows
 
     with open_project(project) as proj:
@@ -63,7 +64,8 @@ def claim_list(project: ProjectOpt = None, json: JsonOpt = False) -> None:
     t = Table("id", "who", "claim", "implied", "estimate", "claim is")
     r: Any  # a row of a pandas frame
     for r in df.itertuples(index=False):
-        est = "–" if r.estimate is None else f"{r.estimate:,.0f} [{r.estimate_lower:,.0f}–{r.estimate_upper:,.0f}]"
+        est = ("–" if r.estimate is None else f"{format_count(r.estimate)} [{format_count(r.estimate_lower)}"
+               f"–{format_count(r.estimate_upper, '∞')}]")
         t.add_row(str(r.claim_id), str(r.claimant), str(r.text or ""), f"{r.claim_low:,.0f}–{r.claim_high:,.0f}",
                   est, str(r.status))
     console.print(t)

@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from uncounted.cli._common import console, progress_bar
+from uncounted.estimate.result import format_count
 
 
 def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
@@ -88,7 +89,8 @@ def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
         t = Table("", "count", title="the count beside the truth and the claims")
         t.add_row("persons on at least one list (linked)", f"{int(head['n_observed']):,}")
         t.add_row(f"estimate ({head['method']}), 95% interval",
-                  f"{head['N']:,.0f}  [{_limit(head['lower'])} – {_limit(head['upper'])}]")
+                  f"{head['N']:,.0f}  [{format_count(head['lower'])} – "
+                  f"{format_count(head['upper'], 'no finite upper limit')}]")
         t.add_row("verdict", str(head.get("verdict", "")))
         t.add_row("true total (simulation)", f"{truth:,}")
         for claim in case.claims:
@@ -100,14 +102,6 @@ def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
     proj.close()
     return {"true_total": truth, "estimate": head, "linkage": quality, "link": link_d,
             "ingest": ingest_rows, "report": str(report_path) if report_ok else None}
-
-
-def _limit(v: Any) -> str:
-    """An interval limit for the terminal; a missing one is an interval without that limit."""
-    from uncounted.report.claims import finite
-
-    x = finite(v)
-    return "no finite limit" if x is None else f"{x:,.0f}"
 
 
 def _linkage_quality(proj: Any, case: Any) -> dict[str, Any]:

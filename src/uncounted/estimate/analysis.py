@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from uncounted.estimate.histories import CaptureHistories, as_histories
-from uncounted.estimate.result import EstimateResult, json_safe
+from uncounted.estimate.result import EstimateResult, format_count, json_safe
 from uncounted.estimate.verdict import (
     NOT_ESTIMABLE,
     ROBUST,
@@ -184,7 +184,8 @@ class Analysis:
         d = self.overall.to_dict()
         if d["N"] is None:
             return f"No estimate: {self.overall.verdict.verdict}: " + "; ".join(self.overall.verdict.reasons)
-        text = (f"Headline: {d['N']:,.0f} [{d['lower']:,.0f} – {d['upper']:,.0f}] "
+        text = (f"Headline: {d['N']:,.0f} [{format_count(d['lower'])} – "
+                f"{format_count(d['upper'], 'no finite upper limit')}] "
                 f"({d['method']}; {d['interval_kind']}); verdict: {d['verdict'].upper()}")
         if d["verdict_reasons"]:
             text += "\n  because " + "\n  and ".join(d["verdict_reasons"])

@@ -231,6 +231,17 @@ class EstimateResult:
         )
 
 
+def format_count(v: Any, missing: str = "–") -> str:
+    """A count or an interval limit for people to read (``1,234``), or ``missing`` when there
+    is none: an interval limit is None (or not finite) when it does not exist, e.g. the upper
+    limit of a profile-likelihood interval whose likelihood never falls far enough."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return missing
+    return f"{x:,.0f}" if math.isfinite(x) else missing
+
+
 def _fmt(x: float) -> str:
     x = float(x)
     if math.isnan(x):
