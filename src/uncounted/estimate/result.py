@@ -231,15 +231,25 @@ class EstimateResult:
         )
 
 
-def format_count(v: Any, missing: str = "–") -> str:
-    """A count or an interval limit for people to read (``1,234``), or ``missing`` when there
-    is none: an interval limit is None (or not finite) when it does not exist, e.g. the upper
-    limit of a profile-likelihood interval whose likelihood never falls far enough."""
+def finite(v: Any) -> float | None:
+    """``v`` as a float, or None when it is missing or not finite.
+
+    An interval limit is None when it does not exist: a profile-likelihood interval whose
+    likelihood never falls far enough has no finite upper limit, and an envelope across
+    methods that includes it has none either.
+    """
     try:
         x = float(v)
     except (TypeError, ValueError):
-        return missing
-    return f"{x:,.0f}" if math.isfinite(x) else missing
+        return None
+    return x if math.isfinite(x) else None
+
+
+def format_count(v: Any, missing: str = "–") -> str:
+    """A count or an interval limit for people to read (``1,234``), or ``missing`` when there
+    is none (see :func:`finite`)."""
+    x = finite(v)
+    return missing if x is None else f"{x:,.0f}"
 
 
 def _fmt(x: float) -> str:

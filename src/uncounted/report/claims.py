@@ -13,26 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from uncounted.estimate.result import finite
+
 #: which event-type strata each kind of claim counts
 CLAIM_STRATA = {
     "killed": ("killed", "died_of_wounds"),
     "wounded": ("wounded", "died_of_wounds"),
     "both": None,  # the overall total
 }
-
-
-def finite(v: Any) -> float | None:
-    """``v`` as a float, or None when it is missing or not finite.
-
-    An interval limit is None when it does not exist: a profile-likelihood interval whose
-    likelihood never falls far enough has no finite upper limit, and an envelope across
-    methods that includes it has none either.
-    """
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _sum_limits(parts: list[dict[str, Any]], key: str) -> float | None:

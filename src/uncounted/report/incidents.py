@@ -67,7 +67,8 @@ def incident_groups(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def lower_bound_checks(groups: pd.DataFrame, estimates: dict[str, object]) -> pd.DataFrame:
     """Compare the sum of incident floors per kind with the estimate of the matching stratum."""
-    from uncounted.report.claims import finite, stratum_estimate
+    from uncounted.estimate.result import finite
+    from uncounted.report.claims import stratum_estimate
 
     rows = []
     for seen, counts in (("wounded", "wounded"), ("bodies", "killed")):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from uncounted.report.claims import finite
+from uncounted.estimate.result import finite
 
 FONT = "font-family='system-ui,sans-serif' font-size='12'"
 PALETTE = ["#3366aa", "#aa3333", "#33884d", "#aa7a22", "#774499", "#228899"]
