@@ -242,12 +242,7 @@ class Project:
         from uncounted.estimate import CaptureHistories
         from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
         from uncounted.link.evaluate import label_pairs
-        from uncounted.link.persist import (
-            current_run,
-            load_labels,
-            load_records,
-            run_cluster_settings,
-        )
+        from uncounted.link.persist import cluster_settings, current_run, load_labels, load_records
         from uncounted.link.prepare import prepare_records
 
         run = current_run(self.store)
@@ -262,7 +257,7 @@ class Project:
                                           "match_probability": "float64"})
         labels = load_labels(self.store)
         m, nm = label_pairs(labels if len(labels) else None)
-        st = run_cluster_settings(self.store, int(run["run_id"]))
+        st = cluster_settings(run.get("settings_json"), run.get("threshold"))
         st.pop("threshold")
         cl = constrained_clusters(table, pairs, thr, match_pairs=m, non_match_pairs=nm, **st)
         src = table["source"].astype(str).to_numpy()

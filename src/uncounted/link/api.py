@@ -96,7 +96,8 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
                            cap=settings.block_cap)
     table["n_full_name"], table["n_family"] = name_counts(table)
     if settings.joint_name_frequency:
-        table["full_name_code"], table["name_joint_adj"] = joint_name_weight(table, enabled=keyed)
+        table["full_name_code"], table["name_joint_adj"] = joint_name_weight(
+            table, enabled=keyed, counts=(table["n_full_name"], table["n_family"]))
     timings["normalise"] = time.perf_counter() - t0
     match_pairs, non_match_pairs = label_pairs(labels)
 

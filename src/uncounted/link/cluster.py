@@ -189,7 +189,8 @@ class _RowLookup:
         self.order = np.argsort(uids, kind="stable")
         self.sorted = uids[self.order]
 
-    def _at(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def find(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of ``values`` and whether each was found (rows of missing values are junk)."""
         at = np.searchsorted(self.sorted, values)
         at[at >= len(self.sorted)] = 0
         if not len(self.sorted):
@@ -197,12 +198,9 @@ class _RowLookup:
         rows = self.order[at]
         return rows, self.uids[rows] == values
 
-    def contains(self, values: np.ndarray) -> np.ndarray:
-        return self._at(values)[1]
-
     def rows(self, values: np.ndarray) -> np.ndarray:
         """Rows of ``values``; every value must be in the table."""
-        rows, found = self._at(values)
+        rows, found = self.find(values)
         if not found.all():
             raise LinkageError(f"a scored pair names record {int(values[~found][0])}, "
                                "which is not in the records being clustered")
@@ -278,10 +276,10 @@ def constrained_clusters(table: pd.DataFrame, pairs: pd.DataFrame, thresholds: A
     def idx(df: pd.DataFrame | None) -> list[tuple[int, int]]:
         if df is None or len(df) == 0:
             return []
-        left = df["record_uid_l"].to_numpy(np.int64)
-        right = df["record_uid_r"].to_numpy(np.int64)
-        ok = lookup.contains(left) & lookup.contains(right)
-        return list(zip(lookup.rows(left[ok]).tolist(), lookup.rows(right[ok]).tolist(), strict=True))
+        rl, found_l = lookup.find(df["record_uid_l"].to_numpy(np.int64))
+        rr, found_r = lookup.find(df["record_uid_r"].to_numpy(np.int64))
+        ok = found_l & found_r
+        return list(zip(rl[ok].tolist(), rr[ok].tolist(), strict=True))
 
     for a, b in idx(non_match_pairs):
         forbid.setdefault(a, set()).add(b)

@@ -146,6 +146,12 @@ def run_cluster_settings(store: Any, run_id: int) -> dict[str, Any]:
     """
     row = store.query_df("SELECT settings_json, threshold FROM link_runs WHERE run_id = ?", [run_id])
     raw, thr = (row.iloc[0, 0], row.iloc[0, 1]) if len(row) else (None, None)
+    return cluster_settings(raw, thr)
+
+
+def cluster_settings(raw: Any, thr: Any) -> dict[str, Any]:
+    """:func:`run_cluster_settings` from a run's ``settings_json`` (text or parsed) and
+    ``threshold``, for a caller that has the run's row already (:func:`current_run`)."""
     raw = None if raw is None or (isinstance(raw, float) and pd.isna(raw)) else raw
     thr = None if thr is None or pd.isna(thr) else thr
     s: dict[str, Any] = {}

@@ -316,7 +316,8 @@ def name_counts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return n_full, n_fam
 
 
-def joint_name_weight(table: pd.DataFrame, enabled: bool = True) -> tuple[pd.Series, np.ndarray]:
+def joint_name_weight(table: pd.DataFrame, enabled: bool = True,
+                      counts: tuple[pd.Series, pd.Series] | None = None) -> tuple[pd.Series, np.ndarray]:
     """The full-name frequency term: per record, a code of its (family key, given key) pair
     (NULL without both) and the weight term a pair with that full name gets.
 
@@ -334,6 +335,7 @@ def joint_name_weight(table: pd.DataFrame, enabled: bool = True) -> tuple[pd.Ser
     weight of a pair with the same code (family *and* given keys agree exactly); it is
     negative where a given name is common in that family, positive where it is rare there.
     ``enabled=False`` gives the codes and zeros (the plain baseline, experiments).
+    ``counts``: :func:`name_counts` of ``table`` when the caller has them already.
 
     Returns
     -------
@@ -348,7 +350,7 @@ def joint_name_weight(table: pd.DataFrame, enabled: bool = True) -> tuple[pd.Ser
         return code, adj
     code[both] = pd.factorize(full)[0]
     if enabled:
-        n_full, n_fam = name_counts(table)
+        n_full, n_fam = name_counts(table) if counts is None else counts
         c_f = n_fam.to_numpy(np.float64, na_value=np.nan)[both]
         c_fg = n_full.to_numpy(np.float64, na_value=np.nan)[both]
         tf_g = giv.map(giv.value_counts(normalize=True)).to_numpy(np.float64, na_value=np.nan)[both]
