@@ -160,3 +160,39 @@ def test_name_sessions_of_em_train_on_rare_names_only() -> None:
     with pytest.raises(InputError, match="em_rare_family"):
         LinkSettings(em_rare_family=2.5).validate()  # type: ignore[arg-type]
     assert LinkSettings(em_rare_name=None).model_fingerprint() != LinkSettings().model_fingerprint()
+
+
+def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:
+    """The event comparison's levels, evaluated by DuckDB on hand-made pairs (days since
+    1970).  A death 4-14 days after a wound is its own level; later, earlier (the dead record
+    dated before the wounded one) or both alive, the pair falls to "within 30 days"."""
+    import duckdb
+
+    from uncounted.link.model import settings_creator
+
+    spec = settings_creator().create_settings_dict("duckdb")
+    event = next(c for c in spec["comparisons"] if c["output_column_name"] == "event")
+    levels = [(lv.get("label_for_charts"), lv["sql_condition"]) for lv in event["comparison_levels"]]
+    case = " ".join(f"WHEN {sql} THEN {i}" for i, (_, sql) in enumerate(levels)
+                    if sql.strip() != "ELSE") + f" ELSE {len(levels) - 1}"
+    # (start_l, dead_l, start_r, dead_r) -> expected label
+    cases = [
+        (100, False, 101, False, "event within 1 day"),
+        (100, False, 103, True, "event within 3 days"),
+        (100, False, 109, True, "alive, then dead within 14 days"),
+        (109, True, 100, False, "alive, then dead within 14 days"),
+        (100, False, 114, True, "alive, then dead within 14 days"),
+        (100, False, 120, True, "event within 30 days"),
+        (109, False, 100, True, "event within 30 days"),  # dead before the wound
+        (100, False, 109, False, "event within 30 days"),
+        (100, True, 109, True, "event within 30 days"),
+        (100, False, 140, True, "All other comparisons"),
+    ]
+    rows = ", ".join(f"({a}, {a}, {str(da).lower()}, {b}, {b}, {str(db).lower()}, 2022, 3, 1, 2022, 3, 2)"
+                     for a, da, b, db, _ in cases)
+    con = duckdb.connect()
+    got = con.execute(
+        f"SELECT CASE {case} END FROM (VALUES {rows}) t(event_start_l, event_end_l, dead_l, "
+        "event_start_r, event_end_r, dead_r, event_y_l, event_m_l, event_d_l, event_y_r, "
+        "event_m_r, event_d_r)").fetchall()
+    assert [levels[g[0]][0] for g in got] == [c[4] for c in cases]
