@@ -165,6 +165,7 @@ def test_generator_and_seedsequence_random_state() -> None:
         ("thinning", 2.5, "The 'thinning' parameter must be an int in [1, inf"),
         ("progress", "yes", "a callable(done, total)"),
         ("n_max_factor", 1.0, "a float in (1, inf"),
+        ("max_extensions", -1, "The 'max_extensions' parameter must be an int in [0, inf"),
     ],
 )
 def test_parameter_validation(param: str, value: object, message: str) -> None:
@@ -210,6 +211,41 @@ def test_mixing_chains_are_not_flagged() -> None:
     d, flags = est._diagnostics(draws, np.full_like(draws, 2), np.ones(draws.shape), 0, 500)
     assert flags == {}
     assert d["rhat"] < 1.01
+
+
+def test_chains_that_fail_the_checks_run_on_twice_as_thinned() -> None:
+    """200 draws per chain at thinning 5 fail the ESS check on TABLE; with extensions the
+    chains continue from their state at thinning 10, 20, ... until the checks pass."""
+    calls: list[tuple[int, int]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        plain = _quick(random_state=1).fit(TABLE)
+        ext = _quick(random_state=1, max_extensions=4,
+                     progress=lambda d, t: calls.append((d, t))).fit(TABLE)
+        ext2 = _quick(random_state=1, max_extensions=4, n_jobs=2).fit(TABLE)
+    d0, d = plain.result_.diagnostics, ext.result_.diagnostics
+    assert d0["extensions"] == 0 and {"ess"} <= set(d0["flags"])
+    e = d["extensions"]
+    assert 1 <= e <= 4
+    assert d["thinning_used"] == 5 * 2**e
+    assert d["sweeps_per_chain"] == 500 + 200 * 5 * (2 ** (e + 1) - 1)
+    if e < 4:  # stopped early: the last draws passed
+        assert not {"rhat", "ess"} & set(d["flags"])
+    assert d["ess_bulk"] > d0["ess_bulk"]
+    # the draws are the last extension's only, as many as asked for
+    assert ext.draws_.shape == plain.draws_.shape == (2, 200)
+    # progress ends at the (grown) total: every sweep run, over both chains
+    assert calls[-1] == (2 * d["sweeps_per_chain"],) * 2
+    assert np.array_equal(ext.draws_, ext2.draws_)  # threads do not change the draws
+
+
+def test_chains_that_pass_are_not_extended() -> None:
+    kw = dict(chains=2, burnin=5000, samples=300, thinning=200, random_state=1)
+    a = LCMCR(**kw).fit(TABLE)  # type: ignore[arg-type]
+    b = LCMCR(max_extensions=2, **kw).fit(TABLE)  # type: ignore[arg-type]
+    assert b.result_.diagnostics["extensions"] == 0
+    assert b.result_.diagnostics["sweeps_per_chain"] == 5000 + 300 * 200
+    assert np.array_equal(a.draws_, b.draws_)
 
 
 @njit

@@ -45,7 +45,9 @@ METHODS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "independence": ("uncounted.estimate.loglinear", "LogLinear", {"model": "Mt", "criterion": None}),
     "sparsemse": ("uncounted.estimate.sparse", "SparseMSE", {}),
     "bma": ("uncounted.estimate.bma", "BMA", {}),
-    "lcmcr": ("uncounted.estimate.lcmcr", "LCMCR", {}),
+    # chains that fail R-hat/ESS run on, twice as thinned, up to twice (at most 7x the
+    # sweeps): on the demo's table the default run mixes on some seeds only (ESS 37-193)
+    "lcmcr": ("uncounted.estimate.lcmcr", "LCMCR", {"max_extensions": 2}),
     "heterogeneity": ("uncounted.estimate.heterogeneity", "ClosedPopulation", {"model": "best-aic"}),
     "chao": ("uncounted.estimate.lowerbounds", "ChaoLowerBound", {}),
     "lincoln-petersen": ("uncounted.estimate.lowerbounds", "LincolnPetersen", {}),

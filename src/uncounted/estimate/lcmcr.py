@@ -83,6 +83,21 @@ ESS_PER_CHAIN_MIN = 100.0
 CHAINS_DISAGREE_P = 0.001
 
 
+#: Offset of the spawn keys of extension runs in the seed tree (chains use 0 .. chains-1).
+_EXTENSION_KEY = 1 << 20
+
+
+def _mixed(draws: np.ndarray) -> bool:
+    """Whether draws of N (chains × samples) pass the checks that raise the ``rhat`` and
+    ``ess`` flags; constant draws pass (there is nothing to mix)."""
+    pooled = draws.reshape(-1)
+    if np.all(pooled == pooled[0]):
+        return True
+    ess_min = ESS_PER_CHAIN_MIN * draws.shape[0]
+    return bool(diag.rhat(draws) <= RHAT_MAX
+                and min(diag.ess(draws, "bulk"), diag.ess(draws, "tail")) >= ess_min)
+
+
 def _root_seed(random_state: Any) -> np.random.SeedSequence:
     """The SeedSequence all chain seeds derive from (fresh OS entropy for ``None``)."""
     if isinstance(random_state, np.random.SeedSequence):
@@ -138,6 +153,14 @@ class LCMCR(Estimator):
     n_jobs : int, default 1
         Chains run in parallel threads (the numba kernel releases the GIL).  The draws are
         the same for any ``n_jobs``.
+    max_extensions : int, default 0
+        When the draws fail the mixing checks (R-hat above 1.01, or bulk or tail ESS below
+        100 per chain), continue every chain from where it stopped with twice the thinning
+        and draw the same number of samples again, up to this many times.  The draws that
+        failed become warm-up (they are discarded, never pooled with the new ones), so the
+        result is an ordinary longer run; ``diagnostics["extensions"]`` and
+        ``["sweeps_per_chain"]`` record what was run.  ``0`` (the default) runs exactly the
+        sweeps asked for, as R does; the analysis pipeline uses 2.
 
     Attributes
     ----------
@@ -180,6 +203,7 @@ class LCMCR(Estimator):
         "progress": [Options((None,)), Predicate(callable, "a callable(done, total)")],
         "n_max_factor": [Options((None,)), Interval(float, 1, None, closed="neither")],
         "n_jobs": [Interval(int, 1, None)],
+        "max_extensions": [Interval(int, 0, None)],
     }
 
     def __init__(
@@ -195,6 +219,7 @@ class LCMCR(Estimator):
         progress: ProgressCallback | None = None,
         n_max_factor: float | None = None,
         n_jobs: int = 1,
+        max_extensions: int = 0,
     ) -> None:
         self.k_max = k_max
         self.a_alpha = a_alpha
@@ -207,12 +232,18 @@ class LCMCR(Estimator):
         self.progress = progress
         self.n_max_factor = n_max_factor
         self.n_jobs = n_jobs
+        self.max_extensions = max_extensions
 
     # ------------------------------------------------------------------ sampling
     def _sample(
         self, histories: CaptureHistories, root: np.random.SeedSequence
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Run all chains; return N, alpha and K* draws (chains × samples) and redraw count."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int]:
+        """Run all chains, extending them while they fail the mixing checks (up to
+        ``max_extensions`` times).
+
+        Returns N, alpha and K* draws (chains × samples), the number of ``n0`` redraws, the
+        thinning of the returned draws and the number of extensions run.
+        """
         patterns = np.ascontiguousarray(histories.patterns, dtype=np.int8)
         counts = np.ascontiguousarray(histories.counts, dtype=np.int64)
         n = int(counts.sum())
@@ -226,17 +257,23 @@ class LCMCR(Estimator):
         warm_blocks = [_BLOCK_SWEEPS] * (burnin // _BLOCK_SWEEPS)
         if burnin % _BLOCK_SWEEPS:
             warm_blocks.append(burnin % _BLOCK_SWEEPS)
-        per_block = max(1, _BLOCK_SWEEPS // thin)
-        draw_blocks = [per_block] * (samples // per_block)
-        if samples % per_block:
-            draw_blocks.append(samples % per_block)
+
+        def blocks_for(thin: int) -> list[int]:
+            per_block = max(1, _BLOCK_SWEEPS // thin)
+            blocks = [per_block] * (samples // per_block)
+            if samples % per_block:
+                blocks.append(samples % per_block)
+            return blocks
+
+        draw_blocks = blocks_for(thin)
         seeds = _chain_seeds(root, chains, len(warm_blocks) + len(draw_blocks))
 
-        total = chains * (burnin + samples * thin)
+        total = [chains * (burnin + samples * thin)]
         out_n = np.empty((chains, samples), dtype=np.int64)
         out_alpha = np.empty((chains, samples))
         out_kstar = np.empty((chains, samples), dtype=np.int64)
         redraws = np.zeros(chains, dtype=np.int64)
+        states: list[tuple[np.ndarray, ...]] = [()] * chains
         lock = threading.Lock()
         done = [0]
 
@@ -244,43 +281,66 @@ class LCMCR(Estimator):
             with lock:
                 done[0] += sweeps
                 if self.progress is not None:
-                    self.progress(done[0], total)
+                    self.progress(done[0], total[0])
 
-        def run_chain(c: int) -> None:
-            # Each kernel call reseeds numba's (thread-local) generator from this chain's
-            # own seed list, so the draws do not depend on n_jobs or on thread scheduling.
+        def run_chain(c: int, chain_seeds: list[int], thin: int, blocks: list[int]) -> None:
+            # Each kernel call reseeds the kernel's generator from this chain's own seed
+            # list, so the draws do not depend on n_jobs or on thread scheduling.
             empty_f = np.empty(0)
             empty_i = np.empty(0, dtype=np.int64)
-            chain_seeds = iter(seeds[c])
-            lam, pi, v, state_f, state_i = kernel.init_state(
-                n, k, patterns.shape[1], a_alpha, b_alpha, next(chain_seeds)
-            )
-            for sweeps in warm_blocks:
-                kernel.run_sweeps(patterns, counts, lam, pi, v, state_f, state_i, a_alpha,
-                                  b_alpha, max_n0, sweeps, sweeps + 1, next(chain_seeds),
-                                  empty_f, empty_f, empty_i)
-                advance(sweeps)
+            seed_iter = iter(chain_seeds)
+            if not states[c]:
+                states[c] = kernel.init_state(
+                    n, k, patterns.shape[1], a_alpha, b_alpha, next(seed_iter)
+                )
+                lam, pi, v, state_f, state_i = states[c]
+                for sweeps in warm_blocks:
+                    kernel.run_sweeps(patterns, counts, lam, pi, v, state_f, state_i, a_alpha,
+                                      b_alpha, max_n0, sweeps, sweeps + 1, next(seed_iter),
+                                      empty_f, empty_f, empty_i)
+                    advance(sweeps)
+            lam, pi, v, state_f, state_i = states[c]
             start = 0
-            for n_draws in draw_blocks:
+            for n_draws in blocks:
                 stop = start + n_draws
                 kernel.run_sweeps(patterns, counts, lam, pi, v, state_f, state_i, a_alpha,
-                                  b_alpha, max_n0, n_draws * thin, thin, next(chain_seeds),
+                                  b_alpha, max_n0, n_draws * thin, thin, next(seed_iter),
                                   out_n[c, start:stop], out_alpha[c, start:stop],
                                   out_kstar[c, start:stop])
                 start = stop
                 advance(n_draws * thin)
-            redraws[c] = state_i[1]
-            logger.debug("LCMCR chain %d done: median N %.1f", c, np.median(out_n[c]))
+            redraws[c] = state_i[1]  # counts every sweep of the chain so far
+            logger.debug("LCMCR chain %d: median N %.1f (thinning %d)", c,
+                         np.median(out_n[c]), thin)
 
-        n_jobs = min(int(self.n_jobs), chains)
-        if n_jobs == 1:
-            for c in range(chains):
-                run_chain(c)
-        else:
-            # the kernel is compiled with nogil=True, so threads run chains in parallel
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                list(pool.map(run_chain, range(chains)))
-        return out_n, out_alpha, out_kstar, int(redraws.sum())
+        def run_all(chain_seeds: list[list[int]], thin: int, blocks: list[int]) -> None:
+            n_jobs = min(int(self.n_jobs), chains)
+            if n_jobs == 1:
+                for c in range(chains):
+                    run_chain(c, chain_seeds[c], thin, blocks)
+            else:
+                # the kernel is compiled with nogil=True, so threads run chains in parallel
+                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                    list(pool.map(lambda c: run_chain(c, chain_seeds[c], thin, blocks),
+                                  range(chains)))
+
+        run_all(seeds, thin, draw_blocks)
+        extensions = 0
+        while extensions < int(self.max_extensions) and not _mixed(out_n):
+            extensions += 1
+            thin *= 2
+            blocks = blocks_for(thin)
+            # seeds of extension e come from their own branch of the root's seed tree, so a
+            # run with extensions starts exactly like one without
+            ext_root = np.random.SeedSequence(
+                root.entropy, spawn_key=(*root.spawn_key, _EXTENSION_KEY + extensions),
+                pool_size=root.pool_size)
+            with lock:
+                total[0] += chains * samples * thin
+            logger.info("LCMCR draws failed the mixing checks; extension %d: thinning %d",
+                        extensions, thin)
+            run_all(_chain_seeds(ext_root, chains, len(blocks)), thin, blocks)
+        return out_n, out_alpha, out_kstar, int(redraws.sum()), thin, extensions
 
     # ------------------------------------------------------------------ fit
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
@@ -297,7 +357,7 @@ class LCMCR(Estimator):
                 "estimate from."
             )
         root = _root_seed(self.random_state)
-        draws, alpha, kstar, redraws = self._sample(histories, root)
+        draws, alpha, kstar, redraws, thin, extensions = self._sample(histories, root)
         self.draws_ = draws
         self.alpha_draws_ = alpha
         self.kstar_draws_ = kstar
@@ -306,6 +366,11 @@ class LCMCR(Estimator):
         median = float(np.median(pooled))
         lower, upper = (float(q) for q in np.quantile(pooled, [0.025, 0.975]))
         diagnostics, flags = self._diagnostics(draws, kstar, alpha, redraws, n)
+        # sweeps actually run: warm-up, the first draws and every extension (thinning x2 each)
+        diagnostics["extensions"] = extensions
+        diagnostics["thinning_used"] = thin
+        diagnostics["sweeps_per_chain"] = (
+            int(self.burnin) + int(self.samples) * int(self.thinning) * (2 ** (extensions + 1) - 1))
         for msg in flags.values():
             warnings.warn(msg, EstimationWarning, stacklevel=3)  # the caller of fit()
             logger.info("%s", msg)
