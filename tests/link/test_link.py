@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,20 +164,36 @@ def test_name_sessions_of_em_train_on_rare_names_only() -> None:
     assert LinkSettings(em_rare_name=None).model_fingerprint() != LinkSettings().model_fingerprint()
 
 
-def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:
-    """The event comparison's levels, evaluated by DuckDB on hand-made pairs (days since
-    1970).  A death 4-14 days after a wound is its own level; later, earlier (the dead record
-    dated before the wounded one) or both alive, the pair falls to "within 30 days"."""
+def _levels(comparison: str, columns: list[str], rows: Sequence[tuple[object, ...]]) -> list[str]:
+    """The label of the level each hand-made pair falls in, evaluated by DuckDB on the
+    comparison's own SQL (the first level that holds applies, as in Splink)."""
     import duckdb
 
     from uncounted.link.model import settings_creator
 
     spec = settings_creator().create_settings_dict("duckdb")
-    event = next(c for c in spec["comparisons"] if c["output_column_name"] == "event")
-    levels = [(lv.get("label_for_charts"), lv["sql_condition"]) for lv in event["comparison_levels"]]
+    comp = next(c for c in spec["comparisons"] if c["output_column_name"] == comparison)
+    levels = [(lv.get("label_for_charts"), lv["sql_condition"]) for lv in comp["comparison_levels"]]
     case = " ".join(f"WHEN {sql} THEN {i}" for i, (_, sql) in enumerate(levels)
                     if sql.strip() != "ELSE") + f" ELSE {len(levels) - 1}"
-    # (start_l, dead_l, start_r, dead_r) -> expected label
+
+    def lit(v: object) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):
+            return str(v).lower()
+        return f"'{v}'" if isinstance(v, str) else str(v)
+
+    values = ", ".join("(" + ", ".join(lit(v) for v in r) + ")" for r in rows)
+    got = duckdb.connect().execute(
+        f"SELECT CASE {case} END FROM (VALUES {values}) t({', '.join(columns)})").fetchall()
+    return [str(levels[g[0]][0]) for g in got]
+
+
+def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:
+    """A death 4-14 days after a wound is its own level; later, earlier (the dead record
+    dated before the wounded one) or both alive, the pair falls to "within 30 days"."""
+    # (start_l, dead_l, start_r, dead_r) -> expected label; days since 1970
     cases = [
         (100, False, 101, False, "event within 1 day"),
         (100, False, 103, True, "event within 3 days"),
@@ -188,11 +206,27 @@ def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None
         (100, True, 109, True, "event within 30 days"),
         (100, False, 140, True, "All other comparisons"),
     ]
-    rows = ", ".join(f"({a}, {a}, {str(da).lower()}, {b}, {b}, {str(db).lower()}, 2022, 3, 1, 2022, 3, 2)"
-                     for a, da, b, db, _ in cases)
-    con = duckdb.connect()
-    got = con.execute(
-        f"SELECT CASE {case} END FROM (VALUES {rows}) t(event_start_l, event_end_l, dead_l, "
-        "event_start_r, event_end_r, dead_r, event_y_l, event_m_l, event_d_l, event_y_r, "
-        "event_m_r, event_d_r)").fetchall()
-    assert [levels[g[0]][0] for g in got] == [c[4] for c in cases]
+    columns = ["event_start_l", "event_end_l", "dead_l", "event_start_r", "event_end_r",
+               "dead_r", "event_y_l", "event_m_l", "event_d_l", "event_y_r", "event_m_r",
+               "event_d_r"]
+    rows = [(a, a, da, b, b, db, 2022, 3, 1, 2022, 3, 2) for a, da, b, db, _ in cases]
+    assert _levels("event", columns, rows) == [c[4] for c in cases]
+
+
+def test_given_levels_tell_an_initial_from_a_different_name() -> None:
+    """An initial agreeing with a name is evidence for the pair; two different full names
+    with the same initial are evidence against it, and get their own level."""
+    cases = [  # (given_key, initials, given_init) left and right -> expected label
+        (("vladimir", "vv", "v"), ("vladimir", "vv", "v"), "Exact match on given_key"),
+        ((None, "vv", "v"), ("vladimir", "vv", "v"), "initials only, same initials"),
+        ((None, "v", "v"), ("vladimir", "vv", "v"), "initials only, same given initial"),
+        ((None, "v", "v"), (None, "v", "v"), "initials only, same initials"),
+        (("vadim", "v", "v"), ("vladimir", "vv", "v"), "full given names differ, same initial"),
+        (("vadim", "vv", "v"), ("vladimir", "vv", "v"), "full given names differ, same initial"),
+        (("pavel", "p", "p"), ("vladimir", "vv", "v"), "All other comparisons"),
+        ((None, "p", "p"), ("vladimir", "vv", "v"), "All other comparisons"),
+    ]
+    columns = ["given_key_l", "initials_l", "given_init_l", "given_aliases_l",
+               "given_key_r", "initials_r", "given_init_r", "given_aliases_r"]
+    rows = [(*lt, None, *rt, None) for lt, rt, _ in cases]  # no alias sets
+    assert _levels("given", columns, rows) == [c[2] for c in cases]
