@@ -24,13 +24,17 @@ def test_rank_rule_cross_list_first_then_impact_then_uncertainty():
     # the within-list pair (3, 4) is last even though it is the most uncertain
     assert keys[-1] == (3, 4)
     assert out["cross_list"].tolist() == [True, True, True, True, False]
-    # among cross-list pairs: the score is u(p) * impact; p = 0.9 has u = 0.2, so it comes last
-    assert keys[-2] == (1, 2)
+    # among cross-list pairs the score is the expected change: P(the answer goes against the
+    # clustering) * impact.  (1, 2) at p = 0.9 is apart now, so a reviewer will most likely
+    # join them: it comes first (under the old weight 1 - |2p - 1| it came last)
+    assert keys[0] == (1, 2)
     scores = out["score"].tolist()
     assert scores[:4] == sorted(scores[:4], reverse=True)
-    # a merge into the sparse A&B cell (one person there) outranks a split out of it
     row = {k: s for k, s in zip(keys, scores, strict=True)}
-    assert row[(1, 7)] > row[(5, 6)]  # same impact (1/5 + 1/3 + 1/2), less uncertain
+    # same impact (1/5 + 1/3 + 1/2): apart at 0.5 (answer goes against: 0.5) outranks
+    # together at 0.6 (0.4)
+    assert abs(row[(1, 7)] / row[(5, 6)] - 0.5 / 0.4) < 1e-12
+    assert abs(row[(1, 2)] - 0.9 * (1 / 5 + 1 / 3 + 1 / 2)) < 1e-12
 
 
 def test_decided_pairs_leave_the_queue_and_leases_hide_pairs(review_project):

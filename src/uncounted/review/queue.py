@@ -10,14 +10,17 @@ listed separately).  They are ordered by:
    information about the unseen from the overlaps between lists; a cross-list link moves a
    person between overlap cells, while a within-list link only changes a list's size.
 2. **expected change of the capture-history table, largest first**:
-   ``score = u(p) * sum_c |dn_c| / (n_c + 1)``, where ``u(p) = 1 - |2p - 1|`` (1 at p = 0.5,
-   0 at 0 or 1) is how undecided the model is, and the sum runs over the cells ``c`` of the
-   capture-history table that the decision would change if it went against the current
-   clustering (a merge of the two clusters if they are apart now, the second record moved out
-   if they are together).  Dividing by ``n_c + 1`` weights small cells more, because the
-   estimates move most with the sparse high-order overlaps: for two lists the Lincoln-Petersen
-   estimate ``N = n1 n2 / m`` has ``dN/N = -dm/m``, so one person more or less in a small
-   overlap ``m`` moves the count by ``1/m`` of itself.
+   ``score = w(p) * sum_c |dn_c| / (n_c + 1)``, where ``w(p)`` is the probability that the
+   decision goes against the current clustering (``1 - p`` if the two records are together
+   now, ``p`` if apart; the probabilities are calibrated, docs/linkage.md), and the sum runs
+   over the cells ``c`` of the capture-history table that such a decision would change (a
+   merge of the two clusters if they are apart now, the second record moved out if they are
+   together).  So the score is the expected change.  (``1 - |2p - 1|``, used before, peaks
+   at 0.5 whatever the clustering did with the pair, while the linkage threshold is 0.3: a
+   pair joined at 0.31 is the likeliest to be undone.)  Dividing by ``n_c + 1`` weights
+   small cells more, because the estimates move most with the sparse high-order overlaps:
+   for two lists the Lincoln-Petersen estimate ``N = n1 n2 / m`` has ``dN/N = -dm/m``, so
+   one person more or less in a small overlap ``m`` moves the count by ``1/m`` of itself.
 3. ties: probability nearest 0.5, then record uids.
 
 A pair opened by one reviewer is *leased* to them for ``lease_minutes`` and left out of the
@@ -113,12 +116,12 @@ def rank_pairs(pairs: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
             delta[hb] = delta.get(hb, 0) - 1
             delta[ha | hb] = delta.get(ha | hb, 0) + 1
         impact[i] = sum(abs(d) / (n_of.get(c, 0) + 1) for c, d in delta.items() if d)
-    u = 1.0 - np.abs(2.0 * prob - 1.0)
+    against = np.where(together, 1.0 - prob, prob)
     out = pd.DataFrame({
         "record_uid_l": p["record_uid_l"].to_numpy(dtype="int64"),
         "record_uid_r": p["record_uid_r"].to_numpy(dtype="int64"),
         "match_probability": prob, "source_l": sa, "source_r": sb,
-        "cross_list": sa != sb, "together": together, "score": u * impact,
+        "cross_list": sa != sb, "together": together, "score": against * impact,
     })
     out["_mid"] = np.abs(prob - 0.5)
     out = out.sort_values(["cross_list", "score", "_mid", "record_uid_l", "record_uid_r"],
