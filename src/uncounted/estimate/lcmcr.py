@@ -32,8 +32,11 @@ Differences from the R package
   them the effective sample size of ``N`` on kosovo_aggregate roughly doubles.
 * Chains start from ``lambda`` drawn from its prior and stick-breaking weights drawn with
   ``alpha = 1``.
-* Random numbers come from numba's Mersenne Twister, not GSL: runs agree with R's in
-  distribution, not draw by draw.
+* Random numbers come from the kernel's own xoshiro256++ generator, not GSL: runs agree with
+  R's in distribution, not draw by draw.
+* **Chains that have not mixed can run on** (``max_extensions``, off by default as in R; the
+  analysis pipeline uses 2): a run whose draws fail R-hat or ESS continues from where it
+  stopped at twice the thinning, and the failed draws become warm-up.
 """
 
 from __future__ import annotations
