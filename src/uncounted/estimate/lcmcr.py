@@ -90,15 +90,29 @@ CHAINS_DISAGREE_P = 0.001
 _EXTENSION_KEY = 1 << 20
 
 
-def _mixed(draws: np.ndarray) -> bool:
-    """Whether draws of N (chains × samples) pass the checks that raise the ``rhat`` and
-    ``ess`` flags; constant draws pass (there is nothing to mix)."""
+def _mixing(draws: np.ndarray) -> tuple[float, float, float] | None:
+    """R-hat, bulk ESS and tail ESS of draws of N (chains × samples); None when the draws
+    are constant (there is nothing to mix)."""
     pooled = draws.reshape(-1)
     if np.all(pooled == pooled[0]):
-        return True
-    ess_min = ESS_PER_CHAIN_MIN * draws.shape[0]
-    return bool(diag.rhat(draws) <= RHAT_MAX
-                and min(diag.ess(draws, "bulk"), diag.ess(draws, "tail")) >= ess_min)
+        return None
+    return diag.rhat(draws), diag.ess(draws, "bulk"), diag.ess(draws, "tail")
+
+
+def _failed_checks(rhat: float, ess_bulk: float, ess_tail: float, chains: int) -> set[str]:
+    """Which mixing checks fail: ``"rhat"`` (above :data:`RHAT_MAX`) and ``"ess"`` (below
+    :data:`ESS_PER_CHAIN_MIN` per chain).  The same test flags a result and extends a run."""
+    failed = set()
+    if rhat > RHAT_MAX:
+        failed.add("rhat")
+    if min(ess_bulk, ess_tail) < ESS_PER_CHAIN_MIN * chains:
+        failed.add("ess")
+    return failed
+
+
+def _mixed(draws: np.ndarray) -> bool:
+    mixing = _mixing(draws)
+    return mixing is None or not _failed_checks(*mixing, draws.shape[0])
 
 
 def _root_seed(random_state: Any) -> np.random.SeedSequence:
@@ -240,12 +254,12 @@ class LCMCR(Estimator):
     # ------------------------------------------------------------------ sampling
     def _sample(
         self, histories: CaptureHistories, root: np.random.SeedSequence
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, int]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
         """Run all chains, extending them while they fail the mixing checks (up to
         ``max_extensions`` times).
 
-        Returns N, alpha and K* draws (chains × samples), the number of ``n0`` redraws, the
-        thinning of the returned draws and the number of extensions run.
+        Returns N, alpha and K* draws (chains × samples), the number of ``n0`` redraws and the
+        number of extensions run (the draws' thinning is ``thinning × 2**extensions``).
         """
         patterns = np.ascontiguousarray(histories.patterns, dtype=np.int8)
         counts = np.ascontiguousarray(histories.counts, dtype=np.int64)
@@ -343,7 +357,7 @@ class LCMCR(Estimator):
             logger.info("LCMCR draws failed the mixing checks; extension %d: thinning %d",
                         extensions, thin)
             run_all(_chain_seeds(ext_root, chains, len(blocks)), thin, blocks)
-        return out_n, out_alpha, out_kstar, int(redraws.sum()), thin, extensions
+        return out_n, out_alpha, out_kstar, int(redraws.sum()), extensions
 
     # ------------------------------------------------------------------ fit
     def _fit(self, histories: CaptureHistories) -> EstimateResult:
@@ -360,7 +374,7 @@ class LCMCR(Estimator):
                 "estimate from."
             )
         root = _root_seed(self.random_state)
-        draws, alpha, kstar, redraws, thin, extensions = self._sample(histories, root)
+        draws, alpha, kstar, redraws, extensions = self._sample(histories, root)
         self.draws_ = draws
         self.alpha_draws_ = alpha
         self.kstar_draws_ = kstar
@@ -368,12 +382,8 @@ class LCMCR(Estimator):
 
         median = float(np.median(pooled))
         lower, upper = (float(q) for q in np.quantile(pooled, [0.025, 0.975]))
-        diagnostics, flags = self._diagnostics(draws, kstar, alpha, redraws, n)
-        # sweeps actually run: warm-up, the first draws and every extension (thinning x2 each)
-        diagnostics["extensions"] = extensions
-        diagnostics["thinning_used"] = thin
-        diagnostics["sweeps_per_chain"] = (
-            int(self.burnin) + int(self.samples) * int(self.thinning) * (2 ** (extensions + 1) - 1))
+        diagnostics, flags = self._diagnostics(draws, kstar, alpha, redraws, n,
+                                               extensions=extensions)
         for msg in flags.values():
             warnings.warn(msg, EstimationWarning, stacklevel=3)  # the caller of fit()
             logger.info("%s", msg)
@@ -407,6 +417,8 @@ class LCMCR(Estimator):
         alpha: np.ndarray,
         redraws: int,
         n: int,
+        *,
+        extensions: int = 0,
     ) -> tuple[dict[str, Any], dict[str, str]]:
         chains = draws.shape[0]
         pooled = draws.reshape(-1).astype(float)
@@ -415,7 +427,11 @@ class LCMCR(Estimator):
             "posterior_sd": float(pooled.std(ddof=1)),
             "chains": chains,
             "samples_per_chain": int(draws.shape[1]),
-            "sweeps_per_chain": int(self.burnin) + int(self.samples) * int(self.thinning),
+            # warm-up, the first draws and every extension (thinning doubled each time)
+            "sweeps_per_chain": (int(self.burnin) + int(self.samples) * int(self.thinning)
+                                 * (2 ** (extensions + 1) - 1)),
+            "extensions": extensions,
+            "thinning_used": int(self.thinning) * 2**extensions,
             "alpha_mean": float(alpha.mean()),
             "kstar_mean": float(kstar.mean()),
             "kstar_max": int(kstar.max()),
@@ -423,22 +439,22 @@ class LCMCR(Estimator):
             "chain_medians": [float(x) for x in np.median(draws, axis=1)],
         }
         flags: dict[str, str] = {}
-        if np.all(pooled == pooled[0]):
+        mixing = _mixing(draws)
+        if mixing is None:
             out.update(rhat=float("nan"), ess_bulk=float("nan"), ess_tail=float("nan"),
                        mcse_median=0.0)
             return out, flags
-        rhat = diag.rhat(draws)
-        ess_bulk = diag.ess(draws, "bulk")
-        ess_tail = diag.ess(draws, "tail")
+        rhat, ess_bulk, ess_tail = mixing
         out.update(rhat=rhat, ess_bulk=ess_bulk, ess_tail=ess_tail,
                    mcse_median=diag.mcse_quantile(draws, 0.5))
-        if rhat > RHAT_MAX:
+        failed = _failed_checks(rhat, ess_bulk, ess_tail, chains)
+        if "rhat" in failed:
             flags["rhat"] = (
                 f"LCMCR chains have not mixed: R-hat of N is {rhat:.3f} (> {RHAT_MAX}). "
                 "Run longer chains (burnin, samples, thinning) before using the estimate."
             )
         ess_min = ESS_PER_CHAIN_MIN * chains
-        if min(ess_bulk, ess_tail) < ess_min:
+        if "ess" in failed:
             flags["ess"] = (
                 f"LCMCR effective sample size of N is low: bulk {ess_bulk:.0f}, tail "
                 f"{ess_tail:.0f} (< {ess_min:.0f} = {ESS_PER_CHAIN_MIN:.0f} per chain). "

@@ -51,6 +51,14 @@ def splink_version() -> str:
 
 # -- comparisons ---------------------------------------------------------------------------
 
+#: Window of the event level "alive, then dead": most deaths from wounds follow within two
+#: weeks.  A wider window (it was 60 days) mostly catches strangers: in a campaign of a few
+#: weeks a fifth of all unrelated pairs are "alive, then dead within 60 days", so EM priced
+#: the level at -4 bits and true died-of-wounds pairs fell below the threshold (generator
+#: lists, 3,000 records, seeds 4-8 undamaged: pairwise F1 0.966-0.984 -> 0.979-0.985).
+DEATH_AFTER_WOUND_DAYS = 14
+
+
 def _comparisons(keyed: bool = True) -> list[Any]:
     """The comparisons of the model (``keyed=False``: the plain baseline on raw strings).
 
@@ -137,20 +145,7 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         comparison_description="date of birth, partial date of birth or age at the event")
 
     gap = "greatest(event_start_l - event_end_r, event_start_r - event_end_l)"
-
-    def alive_then_dead(days: int) -> Any:
-        # Most deaths from wounds follow within two weeks.  A wider window (it was 60 days)
-        # mostly catches strangers: in a campaign of a few weeks a fifth of all unrelated
-        # pairs are "alive, then dead within 60 days", so EM priced the level at -4 bits and
-        # true died-of-wounds pairs fell below the threshold (generator lists, 3,000
-        # records, seeds 4-8 undamaged: pairwise F1 0.966-0.984 -> 0.979-0.985).
-        return cll.CustomLevel(
-            f"(dead_r AND NOT dead_l AND event_start_r >= event_start_l"
-            f" AND event_start_r - event_end_l <= {days})"
-            f" OR (dead_l AND NOT dead_r AND event_start_l >= event_start_r"
-            f" AND event_start_l - event_end_r <= {days})",
-            label_for_charts=f"alive, then dead within {days} days")
-
+    days = DEATH_AFTER_WOUND_DAYS
     event = cl.CustomComparison([
         cll.NullLevel("event_start"),
         cll.CustomLevel(f"{gap} <= 0", label_for_charts="event dates overlap"),
@@ -160,7 +155,12 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         cll.CustomLevel(f"{gap} <= 1", label_for_charts="event within 1 day"),
         cll.CustomLevel(f"{gap} <= 3", label_for_charts="event within 3 days"),
         # wounded, then died of those wounds: the death is recorded later than the wound
-        alive_then_dead(14),
+        cll.CustomLevel(
+            f"(dead_r AND NOT dead_l AND event_start_r >= event_start_l"
+            f" AND event_start_r - event_end_l <= {days})"
+            f" OR (dead_l AND NOT dead_r AND event_start_l >= event_start_r"
+            f" AND event_start_l - event_end_r <= {days})",
+            label_for_charts=f"alive, then dead within {days} days"),
         cll.CustomLevel(f"{gap} <= 30", label_for_charts="event within 30 days"),
         cll.ElseLevel(),
     ], output_column_name="event")

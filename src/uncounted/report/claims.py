@@ -75,18 +75,18 @@ def compare_claims(claims: pd.DataFrame, estimates: dict[str, Any],
                 partial = True
                 note = (note + "; " if note else "") + "covers part of the period only: a floor for the whole"
         est = stratum_estimate(estimates, str(c.counts))
-        lower = None if est is None else finite(est.get("lower"))
-        upper = None if est is None else finite(est.get("upper"))
         if est is None or est.get("N") is None:
             status = "no estimate"
-        elif lower is not None and high < lower:
-            status = "below"
-        elif upper is not None and low > upper:
-            status = "above"
         else:
-            status = "inside"
-        if est is not None and est.get("N") is not None and upper is None:
-            note = (note + "; " if note else "") + "the estimate has no finite upper limit"
+            lower, upper = finite(est.get("lower")), finite(est.get("upper"))
+            if lower is not None and high < lower:
+                status = "below"
+            elif upper is not None and low > upper:
+                status = "above"
+            else:
+                status = "inside"
+            if upper is None:
+                note = (note + "; " if note else "") + "the estimate has no finite upper limit"
         if partial and status == "below":
             status = "below (partial period)"
         rows.append({
