@@ -21,6 +21,11 @@ from uncounted.names.keys import patronymic_key
         ["Михайлов", "Mikhailov", "Mikhaylov", "Michajlow"],
         ["Гончаренко", "Honcharenko", "Goncharenko"],
         ["Березовский", "Berezovsky", "Berezovskiy", "Березовський", "Berezovskyi"],
+        # Belarusian ў in Cyrillic, in the passport romanization (u) and in the national
+        # romanization / Łacinka (ŭ, with ch = х)
+        ["Ціханоўскі", "Tsikhanouski", "Cichanoŭski"],
+        ["Нароўля", "Naroulia", "Naroŭlia"],
+        ["Воўк", "Vouk", "Voŭk"],
     ],
 )
 def test_fold_key_groups(group: list[str]) -> None:

@@ -28,7 +28,9 @@ Design of the key
   vowel + ``i``/``y`` is read as й (Andrei, Andrey -> ``andrej``).
 * Doubled consonants are single (Anna = Ана).  Final ``-ow/-off/-ou`` are ``-ov`` (German,
   French and Belarusian passport spellings); final ``-ew/-eff/-eu`` are ``-ev``.  Belarusian
-  ў is ``u`` elsewhere (Іванаўна = Ivanauna), so mid-word Воўк/Вовк differ.
+  ў is ``u`` elsewhere (Іванаўна = Ivanauna), so mid-word Воўк/Вовк differ.  The Latin ŭ of
+  the Belarusian national romanization and Łacinka is ў, so it is ``u`` too (Naroŭlia =
+  Нароўля), and a word with ŭ reads *ch* as х, as those systems write it (Cichanoŭski).
 
 * Latin-only readings decided by the spelling tradition a word shows: German (*w*, *tsch*:
   *sch* = ш, *z* = ц, *ch* = х), otherwise *sch* is the English/Yandex щ; Polish (*sz*, *cz*,
@@ -83,7 +85,7 @@ _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―"})
 _LAT_SPECIAL = [
     ("šč", "W"), ("ŝ", "W"), ("š", "S"), ("č", "Q"), ("ĉ", "Q"), ("ć", "Q"), ("ž", "Z"),
     ("ẑ", "Z"), ("ż", "Z"), ("ź", "z"), ("ś", "s"), ("ł", "l"), ("ń", "n"), ("û", "ju"),
-    ("â", "ja"), ("ĭ", "j"), ("ŭ", "v"), ("ǔ", "v"), ("ë", "e"), ("ê", "e"), ("ì", "i"),
+    ("â", "ja"), ("ĭ", "j"), ("ŭ", "u"), ("ǔ", "u"), ("ë", "e"), ("ê", "e"), ("ì", "i"),
     ("ȳ", "y"), ("ç", "C"), ("ǵ", "g"), ("ѐ", "e"),
 ]
 
@@ -146,7 +148,7 @@ _LATIN_RULES_2 = _compile([
 ])
 
 # German/Polish/Czech/scholarly "ch" is х, English "ch" is ч.
-_CH_IS_KH = re.compile(r"sch|w|sz|cz|[šžčŝ]|ł")
+_CH_IS_KH = re.compile(r"sch|w|sz|cz|[šžčŝŭ]|ł")
 _POLISH = re.compile(r"sz|cz|ł|ż|ś")
 # German spelling cues (German sch is ш and z is ц; without them "sch" is the English/
 # Yandex spelling of щ, as in Scherbakov)
