@@ -26,6 +26,18 @@ def test_version_and_help():
         assert cmd in out
 
 
+def test_usage_errors_show_usage_and_exit_2_not_an_internal_error():
+    # typer 0.29 raises the exceptions of its own copy of click, which click's classes missed:
+    # these were reported as "internal error ... please report it" with exit code 1
+    for args, words in ((("report",), "Missing option '-o' / '--output'"),
+                        (("nosuchcmd",), "No such command 'nosuchcmd'"),
+                        (("estimate", "--seed", "abc"), "Invalid value for '--seed'")):
+        proc = run(*args, check=False)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Usage: " in proc.stderr and words in proc.stderr, proc.stderr
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_init_then_status_json(tmp_path):
     run("init", str(tmp_path / "p"))
     assert (tmp_path / "p" / "uncounted.toml").is_file()

@@ -63,14 +63,16 @@ def main(argv: list[str] | None = None) -> None:
         _common.err_console.print("interrupted: the store is unchanged by the interrupted step")
         sys.exit(130)
     except Exception as exc:  # click's usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        # Typer up to 0.2x raised click's exceptions; later versions raise those of a click
+        # copied into typer (typer._click), which click's classes do not match.  Both kinds
+        # carry what is needed: usage errors can show themselves and have an exit code (2).
+        name = type(exc).__name__
+        if name == "Exit" and isinstance(getattr(exc, "exit_code", None), int):
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if name == "Abort":
             sys.exit(1)
         if _common.state.debug:
             raise
