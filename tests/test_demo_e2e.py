@@ -23,6 +23,14 @@ def test_demo_runs_end_to_end_and_reports_beside_the_truth(tmp_path):
     assert 0.0 < d["linkage"]["f1"] <= 1.0
     # the linkage sensitivity went into the analysis, and the report was written
     assert est["settings"]["linkage_sensitivity"]
+    # ... and the verdict judged its movement only over the thresholds the model expects to
+    # link nearly as well as its best (not over 0.95, which misses many true links here)
+    from uncounted.estimate.verdict import plausible_thresholds
+
+    f1 = {float(t): v for t, v in est["settings"]["linkage_expected_f1"].items()}
+    assert set(f1) == {float(t) for t in est["settings"]["linkage_sensitivity"]}
+    judged = est["checks"]["linkage_thresholds"]
+    assert judged == plausible_thresholds(f1) and 0.3 in judged and 0.95 not in judged
     html = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
     assert 'id="linkage-sensitivity"' in html and "Russian Ministry of Defence" in html
     status = json.loads(subprocess.run(

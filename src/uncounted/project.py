@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import numpy as np
 import pandas as pd
 
 from uncounted.config import CONFIG_FILE, ProjectConfig, SourceConfig
@@ -20,6 +21,11 @@ from uncounted.progress import ProgressCallback
 from uncounted.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Linkage thresholds at which the estimate is recomputed (with the run's own threshold):
+#: wide enough to show where the count breaks down, fine enough around the usual choices
+#: (0.2-0.7) for the verdict's plausible band (:func:`~uncounted.estimate.verdict.plausible_thresholds`).
+SENSITIVITY_THRESHOLDS = (0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 @dataclass(frozen=True)
@@ -248,7 +254,7 @@ class Project:
         run = current_run(self.store)
         if run is None:
             raise ProjectError("no linkage yet: run `uncounted link` first.")
-        thr = sorted(set(thresholds or [0.5, 0.7, 0.8, 0.9, 0.95]) | {float(run["threshold"])})
+        thr = sorted(set(thresholds or SENSITIVITY_THRESHOLDS) | {float(run["threshold"])})
         recs = load_records(self.store)
         table = prepare_records(recs)[list(CONFLICT_COLUMNS)]
         pairs = self.store.query_df(
@@ -270,18 +276,32 @@ class Project:
         return out
 
     def linkage_sensitivity(self, thresholds: list[float] | None = None) -> pd.DataFrame:
-        """The estimate at each linkage threshold (AIC log-linear: fast and deterministic)."""
+        """The estimate at each linkage threshold (AIC log-linear: fast and deterministic),
+        with the pairwise F1 the linkage model expects there (``expected_f1``), so that the
+        verdict can tell thresholds an analyst could choose from ones nobody would."""
         from uncounted.estimate.analysis import make_estimator
+        from uncounted.link.persist import current_run
 
+        tables = self.linkage_tables(thresholds)
+        run = current_run(self.store)
+        p = self.store.query_df("SELECT match_probability FROM link_pairs WHERE run_id = ?",
+                                [int(run["run_id"])])["match_probability"].to_numpy(float) \
+            if run is not None else np.zeros(0)
+        total = float(p.sum())
         rows = []
-        for t, h in self.linkage_tables(thresholds).items():
+        for t, h in tables.items():
+            above = p[p >= t]
+            prec = float(above.mean()) if len(above) else float("nan")
+            rec = float(above.sum() / total) if total else float("nan")
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else float("nan")
+            row = {"threshold": t, "persons": h.n_observed, "expected_f1": f1}
             try:
                 r = make_estimator("loglinear").fit(h).result_
-                rows.append({"threshold": t, "persons": h.n_observed, "N": r.estimate,
-                             "lower": r.lower, "upper": r.upper})
+                row.update({"N": r.estimate, "lower": r.lower, "upper": r.upper})
             except Exception as exc:  # noqa: BLE001 - a refusal is a result here
-                rows.append({"threshold": t, "persons": h.n_observed, "N": float("nan"),
-                             "lower": float("nan"), "upper": float("nan"), "note": str(exc)})
+                row.update({"N": float("nan"), "lower": float("nan"), "upper": float("nan"),
+                            "note": str(exc)})
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def estimate(self, *, method: str | None = None, by: list[str] | None = None,
@@ -291,21 +311,30 @@ class Project:
         import math
 
         from uncounted.estimate.analysis import analyse
+        from uncounted.estimate.verdict import plausible_thresholds
 
         hist = self.capture_histories(by)
         linkage = None
+        plausible: dict[float, float] | None = None
+        expected_f1: dict[float, float] = {}
         if not by:
             try:
                 sens = self.linkage_sensitivity()
                 linkage = {float(t): float(v) for t, v in zip(sens["threshold"], sens["N"], strict=True)
                            if isinstance(v, float) and math.isfinite(v)}
+                expected_f1 = {float(t): float(f) for t, f in
+                               zip(sens["threshold"], sens["expected_f1"], strict=True)}
+                # the verdict judges the movement over the thresholds an analyst could defend
+                keep = set(plausible_thresholds(expected_f1))
+                plausible = {t: v for t, v in linkage.items() if t in keep}
             except (UncountedError, KeyError, ValueError) as exc:
                 log.warning("linkage sensitivity not computed: %s", exc)
         an = analyse(hist, method=method or self.config.estimate.method,
                      random_state=self.config.estimate.seed if random_state is None else random_state,
-                     progress=progress, overrides=overrides, linkage_estimates=linkage)
+                     progress=progress, overrides=overrides, linkage_estimates=plausible)
         if linkage:
             an.settings["linkage_sensitivity"] = linkage
+            an.settings["linkage_expected_f1"] = expected_f1
         return an
 
     def save_estimate(self, analysis: Any, *, by: list[str] | None = None) -> int:

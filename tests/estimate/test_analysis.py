@@ -10,7 +10,14 @@ import pytest
 
 from uncounted.estimate import CaptureHistories
 from uncounted.estimate.analysis import analyse, analyse_stratum, make_estimator
-from uncounted.estimate.verdict import NOT_ESTIMABLE, ROBUST, SENSITIVE, judge
+from uncounted.estimate.verdict import (
+    NOT_ESTIMABLE,
+    ROBUST,
+    SENSITIVE,
+    VerdictRules,
+    judge,
+    plausible_thresholds,
+)
 from uncounted.exceptions import InputError
 
 FAST = {"lcmcr": {"burnin": 500, "samples": 400, "thinning": 5, "chains": 2},
@@ -76,6 +83,32 @@ def test_disagreeing_methods_make_the_verdict_sensitive_and_widen_the_interval()
     v2 = judge(h, {"a": a, "b": EstimateResult("b", 2050.0, (1950.0, 2150.0), "posterior", 0.95,
                                               h.n_observed)})
     assert not any("disagree" in r for r in v2.reasons)
+
+
+def test_plausible_thresholds_are_those_near_the_best_expected_f1():
+    # the demo's linkage model (expected pairwise F1 per threshold, rounded)
+    f1 = {0.2: 0.878, 0.3: 0.894, 0.4: 0.900, 0.5: 0.900, 0.6: 0.895, 0.7: 0.881, 0.8: 0.858,
+          0.9: 0.785, 0.95: 0.695, 0.99: float("nan")}
+    assert plausible_thresholds(f1) == [0.3, 0.4, 0.5, 0.6, 0.7]
+    assert plausible_thresholds(f1, VerdictRules(linkage_f1_margin=0.05)) == [
+        0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    assert plausible_thresholds({}) == []
+    assert plausible_thresholds({0.5: float("nan")}) == []
+
+
+def test_linkage_movement_names_the_thresholds_it_was_judged_on():
+    from uncounted.estimate.result import EstimateResult
+
+    h = independent_table(2000, (0.3, 0.3, 0.3), seed=2)
+    a = EstimateResult("a", 2000.0, (1900.0, 2100.0), "posterior", 0.95, h.n_observed)
+    v = judge(h, {"a": a}, linkage_estimates={0.3: 1990.0, 0.5: 2100.0, 0.7: 2500.0})
+    assert v.verdict == SENSITIVE
+    assert "the estimate moves by 24% across linkage thresholds 0.3-0.7" in v.reasons
+    assert v.checks["linkage_thresholds"] == [0.3, 0.5, 0.7]
+    # without 0.7 (say, outside the plausible band) the estimate moves by 5%: no reason given
+    v2 = judge(h, {"a": a}, linkage_estimates={0.3: 1990.0, 0.5: 2100.0})
+    assert not any("linkage" in r for r in v2.reasons)
+    assert v2.checks["linkage_movement"] == pytest.approx(110 / 2045)
 
 
 def test_strata_combine_and_refusals_are_carried(seed):

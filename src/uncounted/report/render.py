@@ -16,6 +16,7 @@ import jinja2
 import pandas as pd
 
 from uncounted import __version__
+from uncounted.estimate.verdict import VerdictRules
 from uncounted.progress import ProgressCallback
 from uncounted.report import figures, svg
 
@@ -107,8 +108,13 @@ def build_context(project: Any, progress: ProgressCallback | None = None) -> dic
     }
     step(4, 6)
     inputs = figures.provenance_rows(project)
-    sens = (overall.get("settings") or {}).get("linkage_sensitivity") or {}
-    sensitivity = [{"threshold": float(t), "N": v} for t, v in sorted(sens.items(), key=lambda kv: float(kv[0]))]
+    est_settings = overall.get("settings") or {}
+    sens = est_settings.get("linkage_sensitivity") or {}
+    f1 = {float(t): v for t, v in (est_settings.get("linkage_expected_f1") or {}).items()}
+    judged = set((overall.get("checks") or {}).get("linkage_thresholds") or [])
+    sensitivity = [{"threshold": float(t), "N": v, "expected_f1": f1.get(float(t)),
+                    "judged": float(t) in judged}
+                   for t, v in sorted(sens.items(), key=lambda kv: float(kv[0]))]
     repro = {
         "uncounted": __version__, "python": platform.python_version(), "duckdb": duckdb.__version__,
         "splink": (link_run or {}).get("splink_version", "-"),
@@ -129,6 +135,7 @@ def build_context(project: Any, progress: ProgressCallback | None = None) -> dic
         "incident_checks": checks.to_dict(orient="records"),
         "methods": _methods_text(estimates, link_run), "repro": repro,
         "linkage_sensitivity": sensitivity,
+        "linkage_f1_margin": VerdictRules().linkage_f1_margin,
         "inputs": inputs.to_dict(orient="records"), "charts": charts,
     }
 
