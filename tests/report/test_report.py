@@ -92,6 +92,15 @@ def test_html_is_self_contained_and_audited(linked_project, tmp_path):
     assert last["action"].iloc[0] == "report"
 
 
+def test_a_new_project_reports_that_nothing_is_estimated_yet(project, tmp_path):
+    # was a KeyError ("internal error") on the empty table of headlines
+    html = write_report(project, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "No linkage run yet." in html
+    assert "run `uncounted estimate` first" in html
+    for section in ("sources", "estimates", "claims", "methods", "reproducibility"):
+        assert f'id="{section}"' in html
+
+
 def test_compare_claims_without_estimate_says_so(linked_project):
     proj = linked_project
     proj.add_claim({"claimant": "x", "counts": "both", "low": 5, "high": 5})

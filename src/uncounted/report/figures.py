@@ -60,7 +60,9 @@ def headline_rows(estimates: dict[str, Any]) -> pd.DataFrame:
                          "interval_kind": st.get("interval_kind"), "verdict": st.get("verdict"),
                          "reasons": "; ".join(st.get("verdict_reasons") or []),
                          "n_observed": st.get("n_observed")})
-    return pd.DataFrame(rows)
+    # the columns even when nothing was estimated yet: the report of a new project says so
+    return pd.DataFrame(rows, columns=["analysis", "stratum", "N", "lower", "upper", "method",
+                                       "interval_kind", "verdict", "reasons", "n_observed"])
 
 
 def study_period(project: Any) -> tuple[Any, Any] | None:
