@@ -29,3 +29,22 @@ def test_all_problems_reported_at_once(tmp_path):
         ProjectConfig.load(tmp_path)
     msg = str(exc.value)
     assert "name" in msg and "engine" in msg and "threshold" in msg
+
+
+
+def test_ingest_records_the_mapping_path_from_the_project_not_the_working_folder(
+        tmp_path, monkeypatch):
+    from uncounted.project import Project
+    from uncounted.simulate import generate_case
+
+    proj = Project.init(tmp_path / "proj", name="p")
+    inside = generate_case(n_people=40, seed=1).write(tmp_path / "proj" / "lists")
+    outside = generate_case(n_people=40, seed=2).write(tmp_path / "elsewhere")
+    monkeypatch.chdir(tmp_path)  # paths as typed are relative to here, not to the project
+    for files, src in ((inside, "xray"), (outside, "ngo")):
+        mapping = files[src].parent / "mappings" / f"{src}.toml"
+        proj.ingest(files[src], source=src, mapping=mapping.relative_to(tmp_path))
+    proj.close()
+    back = ProjectConfig.load(tmp_path / "proj")
+    assert back.sources["xray"].mapping == "lists/mappings/xray.toml"
+    assert back.sources["ngo"].mapping == str((tmp_path / "elsewhere" / "mappings" / "ngo.toml").resolve())

@@ -146,9 +146,19 @@ class Project:
                              actor=self.actor, progress=progress)
         if source not in self.config.sources:
             self.config.sources[source] = SourceConfig(
-                name=source, mapping=str(mapping) if not isinstance(mapping, dict) else None)
+                name=source, mapping=None if isinstance(mapping, dict) else self._where(mapping))
             self.config.save(self.path)
         return report
+
+    def _where(self, path: str | Path) -> str:
+        """``path`` as uncounted.toml records it: relative to the project folder when inside
+        it, else absolute, so that it names the same file from any working folder (the path
+        as typed was relative to wherever the command ran)."""
+        full = Path(path).resolve()
+        try:
+            return full.relative_to(Path(self.path).resolve()).as_posix()
+        except ValueError:
+            return str(full)
 
     def records(self, *, active: bool = True) -> pd.DataFrame:
         where = "WHERE active" if active else ""
