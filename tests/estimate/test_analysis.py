@@ -111,6 +111,19 @@ def test_linkage_movement_names_the_thresholds_it_was_judged_on():
     assert v2.checks["linkage_movement"] == pytest.approx(110 / 2045)
 
 
+@pytest.mark.parametrize("method, words", [
+    ("lincoln-petersen", "two lists only"), ("chao", "lower bound"),
+    ("independence", "assumes no list dependence"), ("loglinear", None)])
+def test_a_method_requested_alone_is_never_called_robust(method, words):
+    # independent lists: the default analysis finds nothing to flag here, yet one method alone
+    # was called robust (Chao's lower bound and a two-list Lincoln-Petersen included)
+    h = independent_table(3000, (0.3, 0.35, 0.4, 0.3), seed=1)
+    v = analyse(h, method=method, random_state=1).overall.verdict
+    assert v.verdict == SENSITIVE
+    assert any(f"only {method} was fitted" in r for r in v.reasons), v.reasons
+    assert words is None or any(words in r for r in v.reasons), v.reasons
+
+
 def test_strata_combine_and_refusals_are_carried(seed):
     good = independent_table(1500, (0.4, 0.4, 0.35), seed=seed)
     bad = table([(1, 0, 0, 40), (0, 1, 0, 30), (0, 0, 1, 20)])

@@ -26,6 +26,7 @@ from uncounted.estimate.result import EstimateResult, format_count, json_safe
 from uncounted.estimate.verdict import (
     NOT_ESTIMABLE,
     ROBUST,
+    SENSITIVE,
     Verdict,
     VerdictRules,
     estimability,
@@ -204,6 +205,17 @@ def _fit_one(method: str, hist: CaptureHistories, random_state: int | None,
     res: EstimateResult = est.result_
     return res
 
+#: What a method requested alone cannot claim (added to its verdict's reasons).  A verdict of
+#: *robust* rests on the cross-checks of the default analysis; one method cannot disagree
+#: with itself, so alone it is never called robust.
+ALONE_CAVEAT = {
+    "lincoln-petersen": "Lincoln-Petersen uses two lists only and assumes them independent and "
+                        "everyone equally likely to be listed: for comparison, not a count",
+    "chao": "Chao's estimator is a lower bound on the total, not an estimate of it",
+    "independence": "the independence model assumes no list dependence and no heterogeneity, "
+                    "which casualty lists rarely satisfy",
+}
+
 
 def analyse_stratum(
     hist: CaptureHistories,
@@ -246,6 +258,11 @@ def analyse_stratum(
     if headline is None and results:
         headline = next(iter(results))
         reason = f"{headline} is the only usable fit (others refused or did not converge)"
+    if len(methods) == 1 and headline is not None:
+        caveats = [ALONE_CAVEAT[headline]] if headline in ALONE_CAVEAT else []
+        caveats.append(f"only {headline} was fitted, so no other method checked it (the default "
+                       "analysis, method 'auto', compares several)")
+        verdict = Verdict(SENSITIVE, (*verdict.reasons, *caveats), verdict.checks)
     return StratumAnalysis(stratum, hist.n_observed, results, failures, headline, reason, verdict)
 
 
