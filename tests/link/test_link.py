@@ -230,3 +230,52 @@ def test_given_levels_tell_an_initial_from_a_different_name() -> None:
                "given_key_r", "initials_r", "given_init_r", "given_aliases_r"]
     rows = [(*lt, None, *rt, None) for lt, rt, _ in cases]  # no alias sets
     assert _levels("given", columns, rows) == [c[2] for c in cases]
+
+
+def test_a_town_and_the_hospital_named_after_it_share_the_place_stem() -> None:
+    """X-ray registers write the town, morgue logs the hospital, monitors the town in Russian,
+    Belarusian or Latin: all agree on the town's stem; other towns do not."""
+    from uncounted.link.prepare import _place_stem, _to_key
+
+    places = ["Мозырь", "Мазыр", "Mazyr", "Мозырская городская больница",
+              "Наровля", "Нароўля", "Naroulia", "Наровлянская ЦРБ",
+              "Гомель", "Homiel", "Гомельская областная клиническая больница",
+              "Речица", "Рэчыца", "Rechytsa", "Калинковичи", "Калінкавічы", "Ельск", None, "Б"]
+    stems = _place_stem(_to_key(pd.Series(places, dtype=object))).tolist()
+    assert stems[:4] == ["mazir"] * 4
+    assert stems[4:8] == ["narav"] * 4
+    assert stems[8:11] == ["gamil"] * 3
+    assert stems[11:14] == ["richi"] * 3
+    assert stems[14] == stems[15] != stems[16]
+    assert pd.isna(stems[17]) and pd.isna(stems[18])  # no place; too short to name a town
+
+    # the comparison: exact place, then the stem, then Jaro-Winkler, else
+    cases = [  # (place_key, place_stem) left and right -> expected label
+        (("mozir", "mazir"), ("mozir", "mazir"), "Exact match on place_key"),
+        (("mozirska gorodska bolnitsa", "mazir"), ("mazir", "mazir"), "same town (stem)"),
+        (("gomel", "gamil"), ("mozir", "mazir"), "All other comparisons"),
+        ((None, None), ("mozir", "mazir"), "place_key is NULL"),
+    ]
+    columns = ["place_key_l", "place_stem_l", "place_key_r", "place_stem_r"]
+    labels = _levels("place", columns, [(*lt, *rt) for lt, rt, _ in cases])
+    assert [lb.lower() for lb in labels] == [c[2].lower() for c in cases], labels
+
+
+def test_smoothing_keeps_zero_m_levels_finite_and_a_place_disagreement_possible() -> None:
+    """EM's m = 0 becomes the floor (a strong but finite penalty); the place "else" level
+    keeps at least ELSE_M_FLOOR (people moved between hospitals), the others their ratios."""
+    from uncounted.link.model import ELSE_M_FLOOR, smooth_m_probabilities
+
+    def comp(name: str, m: list[float]) -> dict[str, object]:
+        levels: list[dict[str, object]] = [{"is_null_level": True}]
+        levels += [{"m_probability": x, "u_probability": 0.25} for x in m]
+        return {"output_column_name": name, "comparison_levels": levels}
+
+    model = {"comparisons": [comp("sex", [1.0, 0.0]), comp("place", [0.6, 0.3, 0.1, 0.0])]}
+    out = smooth_m_probabilities(model, floor=1e-4)
+    sex = [lv["m_probability"] for lv in out["comparisons"][0]["comparison_levels"][1:]]
+    place = [lv["m_probability"] for lv in out["comparisons"][1]["comparison_levels"][1:]]
+    assert sex[1] == pytest.approx(1e-4 / (1 + 1e-4)) and sum(sex) == pytest.approx(1.0)
+    assert place[-1] == pytest.approx(ELSE_M_FLOOR["place"]) and sum(place) == pytest.approx(1.0)
+    assert place[0] / place[1] == pytest.approx(2.0) and place[1] / place[2] == pytest.approx(3.0)
+    assert model["comparisons"][1]["comparison_levels"][-1]["m_probability"] == 0.0  # a copy
