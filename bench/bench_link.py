@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from uncounted.link import LinkSettings, link_records
-from uncounted.simulate import generate_records
+from uncounted.simulate import DATE_LAGS, generate_records
 
 
 def peak_mb() -> float:
@@ -73,6 +73,8 @@ def main() -> int:
     ap.add_argument("--threshold", type=float, default=LinkSettings().threshold)
     ap.add_argument("--floor", type=float, default=LinkSettings().floor)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-date-lags", action="store_true",
+                    help="do not tell the model that the X-ray list dates admissions")
     ap.add_argument("--joint-names", action=argparse.BooleanOptionalAction, default=None,
                     help="full-name frequency term (LinkSettings.joint_name_frequency; default: "
                          "the setting's default, on)")
@@ -92,13 +94,17 @@ def main() -> int:
     recs = recs.drop(columns=["person_id"])
     print(f"generated {len(recs):,} records of {truth.nunique():,} people in "
           f"{time.perf_counter() - t0:.1f} s")
-    settings = LinkSettings(threshold=args.threshold, floor=args.floor)
+    # the generator's lists, described as a user would describe theirs: the X-ray register
+    # dates admissions, 0-2 days after the wounding (uncounted.simulate.DATE_LAGS)
+    lags = () if args.no_date_lags else tuple(sorted(DATE_LAGS.items()))
+    settings = LinkSettings(threshold=args.threshold, floor=args.floor, date_lags=lags)
     if args.joint_names is not None:
         settings = replace(settings, joint_name_frequency=args.joint_names)
     if args.all_names_em:
         settings = replace(settings, em_rare_name=None, em_rare_family=None)
     print(f"# joint_name_frequency={settings.joint_name_frequency} "
-          f"em_rare_name={settings.em_rare_name} em_rare_family={settings.em_rare_family}")
+          f"em_rare_name={settings.em_rare_name} em_rare_family={settings.em_rare_family} "
+          f"date_lags={dict(settings.date_lags)}")
     k = run(recs, truth, "keyed model (uncounted.names keys)", True, settings)
     if not args.no_baseline:
         p = run(recs, truth, "plain Splink (raw name strings, same blocking)", False, settings)

@@ -17,6 +17,21 @@ def test_roundtrip(tmp_path):
     assert back.link.threshold is None  # the linkage step's own default
 
 
+def test_a_list_that_dates_admissions_says_so_and_bad_lags_are_refused(tmp_path):
+    cfg = ProjectConfig(name="p", sources={"xray": SourceConfig("xray", date_lag_days=2),
+                                           "ngo": SourceConfig("ngo")})
+    cfg.save(tmp_path)
+    text = (tmp_path / "uncounted.toml").read_text(encoding="utf-8")
+    assert "date_lag_days = 2" in text and text.count("date_lag_days") == 1  # 0 is not written
+    back = ProjectConfig.load(tmp_path)
+    assert back.sources["xray"].date_lag_days == 2 and back.sources["ngo"].date_lag_days == 0
+    for bad in ("-1", "2.5", '"two"', "90"):
+        (tmp_path / "uncounted.toml").write_text(
+            f'[project]\nname = "p"\n[sources.xray]\ndate_lag_days = {bad}\n', encoding="utf-8")
+        with pytest.raises(ProjectError, match=r"\[sources.xray\] date_lag_days"):
+            ProjectConfig.load(tmp_path)
+
+
 def test_missing_project_says_how_to_create_one(tmp_path):
     with pytest.raises(ProjectNotFoundError, match="uncounted init"):
         ProjectConfig.load(tmp_path)

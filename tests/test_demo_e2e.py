@@ -21,6 +21,11 @@ def test_demo_runs_end_to_end_and_reports_beside_the_truth(tmp_path):
     # every accepted record is linked; the linkage is scored against the generator's truth
     assert d["link"]["n_records"] == sum(r["n_accepted"] for r in d["ingest"])
     assert 0.0 < d["linkage"]["f1"] <= 1.0
+    # the demo describes its lists: the X-ray register and the bus photographs date admissions
+    from uncounted.config import ProjectConfig
+
+    cfg = ProjectConfig.load(tmp_path / "demo")
+    assert cfg.sources["xray"].date_lag_days == 2 and cfg.sources["ngo"].date_lag_days == 0
     # the linkage sensitivity went into the analysis, and the report was written
     assert est["settings"]["linkage_sensitivity"]
     # ... and the verdict judged its movement only over the thresholds the model expects to

@@ -25,6 +25,9 @@ class SourceConfig:
     name: str
     mapping: str | None = None
     description: str = ""
+    #: Days this list's dates may follow the event it records: a hospital's register dates
+    #: the admission or the X-ray, not the wounding (0: the list dates the event itself).
+    date_lag_days: int = 0
 
 
 @dataclass
@@ -77,8 +80,14 @@ class ProjectConfig:
             if not isinstance(val, dict):
                 problems.append(f"[sources.{key}] must be a table")
                 continue
+            lag = val.get("date_lag_days", 0)
+            if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 60:
+                problems.append(f"[sources.{key}] date_lag_days must be a whole number of days "
+                                f"from 0 to 60, got {lag!r}")
+                lag = 0
             sources[key] = SourceConfig(name=key, mapping=val.get("mapping"),
-                                        description=str(val.get("description", "")))
+                                        description=str(val.get("description", "")),
+                                        date_lag_days=lag)
         link_raw = raw.get("link") or {}
         thr = link_raw.get("threshold")
         link = LinkConfig(engine=str(link_raw.get("engine", "duckdb")),
@@ -99,7 +108,8 @@ class ProjectConfig:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"project": {"name": self.name}}
         out["sources"] = {
-            k: {kk: vv for kk, vv in asdict(v).items() if kk != "name" and vv not in (None, "")}
+            k: {kk: vv for kk, vv in asdict(v).items()
+                if kk != "name" and vv not in (None, "") and not (kk == "date_lag_days" and vv == 0)}
             for k, v in self.sources.items()
         }
         out["link"] = {k: v for k, v in asdict(self.link).items() if v is not None}

@@ -176,7 +176,11 @@ class Project:
         from uncounted.link import LinkSettings, link_store
 
         thr = threshold if threshold is not None else self.config.link.threshold
-        settings = LinkSettings() if thr is None else LinkSettings(threshold=thr)
+        lags = tuple(sorted((name, src.date_lag_days) for name, src in self.config.sources.items()
+                            if src.date_lag_days))
+        settings = (LinkSettings(date_lags=lags) if thr is None
+                    else LinkSettings(threshold=thr, date_lags=lags))
+
         def stage(name: str, frac: float) -> None:
             # linkage reports named stages with the fraction done; the project's callbacks (the
             # CLI's progress bars) count steps, so the fraction becomes percent

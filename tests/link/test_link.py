@@ -208,9 +208,49 @@ def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None
     ]
     columns = ["event_start_l", "event_end_l", "dead_l", "event_start_r", "event_end_r",
                "dead_r", "event_y_l", "event_m_l", "event_d_l", "event_y_r", "event_m_r",
-               "event_d_r"]
-    rows = [(a, a, da, b, b, db, 2022, 3, 1, 2022, 3, 2) for a, da, b, db, _ in cases]
+               "event_d_r", "event_lag_l", "event_lag_r"]
+    rows = [(a, a, da, b, b, db, 2022, 3, 1, 2022, 3, 2, 0, 0) for a, da, b, db, _ in cases]
     assert _levels("event", columns, rows) == [c[4] for c in cases]
+
+
+def test_a_hospital_date_one_or_two_days_after_the_wounding_is_its_own_level() -> None:
+    """A list that dates admissions (event_lag 2) records the wounding 0-2 days late: 1-2 days
+    after another list's record of the person alive is its own level; the same gap from a
+    list without a lag, a hospital date *before* the other, or after a death record, is not."""
+    cases = [  # (start_l, dead_l, lag_l, start_r, dead_r, lag_r) -> expected label
+        (100, False, 0, 100, False, 2, "event dates overlap"),
+        (100, False, 0, 101, False, 2, "hospital date after the event"),
+        (100, False, 0, 102, False, 2, "hospital date after the event"),
+        (102, False, 2, 100, False, 0, "hospital date after the event"),
+        (100, False, 0, 103, False, 2, "event within 3 days"),
+        (100, False, 0, 101, False, 0, "event within 1 day"),
+        (101, False, 0, 100, False, 2, "event within 1 day"),  # hospital date before
+        (100, True, 0, 101, False, 2, "event within 1 day"),  # after a death record
+    ]
+    columns = ["event_start_l", "event_end_l", "dead_l", "event_lag_l", "event_start_r",
+               "event_end_r", "dead_r", "event_lag_r", "event_y_l", "event_m_l", "event_d_l",
+               "event_y_r", "event_m_r", "event_d_r"]
+    rows = [(a, a, da, la, b, b, db, lb, 2022, 3, 1, 2022, 3, 2)
+            for a, da, la, b, db, lb, _ in cases]
+    assert _levels("event", columns, rows) == [c[6] for c in cases]
+
+
+def test_date_lags_reach_the_model_table_and_are_validated() -> None:
+    from uncounted.link.prepare import prepare_records
+
+    recs = pd.DataFrame({"record_uid": [1, 2, 3], "source": ["xray", "ngo", "xray"],
+                         "record_id": ["1", "2", "3"], "name_raw": ["Иванов Иван"] * 3})
+    table = prepare_records(recs, date_lags={"xray": 2})
+    assert table["event_lag"].tolist() == [2, 0, 2]
+    assert prepare_records(recs)["event_lag"].tolist() == [0, 0, 0]
+    with pytest.raises(InputError, match="date_lags"):
+        LinkSettings(date_lags=(("xray", -1),)).validate()
+    with pytest.raises(InputError, match="date_lags"):
+        LinkSettings(date_lags=(("xray", 2.5),)).validate()  # type: ignore[arg-type]
+    ok = LinkSettings(date_lags=(("xray", 2),))
+    assert ok.validate() is ok
+    # the lags change what the model learns, so they are part of its fingerprint
+    assert ok.model_fingerprint() != LinkSettings().model_fingerprint()
 
 
 def test_given_levels_tell_an_initial_from_a_different_name() -> None:

@@ -21,7 +21,7 @@ from uncounted.estimate.result import format_count
 def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
              quiet: bool = False) -> dict[str, Any]:
     from uncounted.project import Project
-    from uncounted.simulate import generate_case
+    from uncounted.simulate import CASE_DATE_LAGS, generate_case
 
     out = console if not quiet else None
     t0 = time.perf_counter()
@@ -46,6 +46,11 @@ def run_demo(directory: Path, *, seed: int = 2022, n_people: int | None = None,
         with progress_bar(f"ingest {name}") as cb:
             rep = proj.ingest(path, source=name, mapping=mapping, progress=cb).to_dict()
         ingest_rows.append(rep)
+    # the X-ray register and the bus photographs date the arrival at hospital, not the wounding
+    for name, days in CASE_DATE_LAGS.items():
+        if name in proj.config.sources:
+            proj.config.sources[name].date_lag_days = days
+    proj.config.save(proj.path)
     if out:
         t = Table("list", "file", "accepted", "quarantined", title="ingest")
         for name, rep in zip(files, ingest_rows, strict=True):

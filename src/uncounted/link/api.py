@@ -92,8 +92,9 @@ def link_records(records: Any, *, settings: LinkSettings = LinkSettings(),
     step("normalise", 0.0)
     if not keyed:
         records = _raw_keys(records)
-    table = add_block_keys(prepare_records(records, name_keys=name_keys), keyed=keyed,
-                           cap=settings.block_cap)
+    table = add_block_keys(prepare_records(records, name_keys=name_keys,
+                                           date_lags=dict(settings.date_lags)),
+                           keyed=keyed, cap=settings.block_cap)
     table["n_full_name"], table["n_family"] = name_counts(table)
     if settings.joint_name_frequency:
         table["full_name_code"], table["name_joint_adj"] = joint_name_weight(

@@ -152,6 +152,14 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         cll.CustomLevel(
             "event_y_l = event_y_r AND event_m_l = event_d_r AND event_d_l = event_m_r",
             label_for_charts="event day/month swapped"),
+        # a hospital's register dates the admission (or the X-ray), up to event_lag days
+        # after the wounding another list records (LinkSettings.date_lags)
+        cll.CustomLevel(
+            "(NOT dead_l AND event_lag_r > 0"
+            " AND event_start_r - event_end_l BETWEEN 1 AND event_lag_r)"
+            " OR (NOT dead_r AND event_lag_l > 0"
+            " AND event_start_l - event_end_r BETWEEN 1 AND event_lag_l)",
+            label_for_charts="hospital date after the event"),
         cll.CustomLevel(f"{gap} <= 1", label_for_charts="event within 1 day"),
         cll.CustomLevel(f"{gap} <= 3", label_for_charts="event within 3 days"),
         # wounded, then died of those wounds: the death is recorded later than the wound

@@ -18,6 +18,9 @@ Derived columns
     Event date range as days since 1970-01-01 (a full date has start = end).
 ``event_y, event_m, event_d``
     Parts of a day-precision event date (for the day/month-swap level).
+``event_lag``
+    How many days the record's list may date after the event (hospital admissions;
+    ``LinkSettings.date_lags``), 0 for most lists.
 ``unit_key, unit_num, place_key, region_key``
     Lower-cased, punctuation-free text, places and regions also folded across scripts with
     :func:`uncounted.names.fold_key` ("Гомель", "Homiel" -> ``gomel``); ``unit_num`` is the
@@ -35,7 +38,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -62,7 +65,7 @@ MODEL_COLUMNS = (
     "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key", "initials",
     "fam_init", "given_init", "sex_c",
     "birth_y", "birth_m", "birth_d", "birth_year_est",
-    "event_start", "event_end", "event_y", "event_m", "event_d", "dead",
+    "event_start", "event_end", "event_y", "event_m", "event_d", "dead", "event_lag",
     "unit_key", "unit_num", "place_key", "place_stem", "region_key",
 )
 DEATH_EVENTS = ("killed", "died_of_wounds")
@@ -197,7 +200,8 @@ def ensure_name_keys(records: pd.DataFrame,
 
 
 def prepare_records(records: Any,
-                    name_keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+                    name_keys: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                    date_lags: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Build the model table (:data:`MODEL_COLUMNS`) from canonical records.
 
     Parameters
@@ -208,6 +212,8 @@ def prepare_records(records: Any,
         already present they are used as given.
     name_keys:
         Override of :func:`uncounted.names.name_keys` (for tests).
+    date_lags:
+        List name -> days its dates may follow the event (``event_lag``).
 
     Raises
     ------
@@ -298,6 +304,8 @@ def prepare_records(records: Any,
     out["event_m"] = _int(es.dt.month).where(eday, pd.NA)
     out["event_d"] = _int(es.dt.day).where(eday, pd.NA)
     out["dead"] = _col(recs, "event_type").astype(object).isin(list(DEATH_EVENTS))
+    lags = {str(k): int(v) for k, v in (date_lags or {}).items()}
+    out["event_lag"] = out["source"].map(lambda s: lags.get(s, 0)).astype("int64")
 
     # -- places and units ---------------------------------------------------------------
     out["unit_key"] = _to_key(_col(recs, "unit"), script_fold=False)

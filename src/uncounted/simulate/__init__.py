@@ -12,15 +12,17 @@
 Nothing in the library imports this package except the CLI and the demo.
 """
 
-from uncounted.simulate.case import OFFICIAL_CLAIMS, GomelCase, generate_case
+from uncounted.simulate.case import CASE_DATE_LAGS, OFFICIAL_CLAIMS, GomelCase, generate_case
 from uncounted.simulate.histories import SCENARIOS, HistorySimulation, simulate_histories
 from uncounted.simulate.lists import CAPTURE, LIST_NAMES
 from uncounted.simulate.mappings import mapping_for, mapping_toml
 from uncounted.simulate.people import generate_people
-from uncounted.simulate.records import RECORD_COLUMNS, generate_records
+from uncounted.simulate.records import DATE_LAGS, RECORD_COLUMNS, generate_records
 
 __all__ = [
     "CAPTURE",
+    "CASE_DATE_LAGS",
+    "DATE_LAGS",
     "LIST_NAMES",
     "OFFICIAL_CLAIMS",
     "RECORD_COLUMNS",

@@ -59,6 +59,12 @@ OFFICIAL_CLAIMS: tuple[dict[str, Any], ...] = (
 )
 
 
+#: Days each Gomel list's dates may follow the event (``SourceConfig.date_lag_days``): the
+#: X-ray register and the monitors' photographs of medical buses date the arrival at the
+#: hospital, 0-2 days after the wounding.
+CASE_DATE_LAGS: dict[str, int] = {"xray": 2, "monitor": 2}
+
+
 @dataclass
 class GomelCase:
     """A simulated case: truth, lists as the sources show them, claims and incidents.

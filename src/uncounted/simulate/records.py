@@ -73,6 +73,11 @@ _PLACES = {
 }
 
 
+#: Days each list's dates may follow the event (``LinkSettings.date_lags``): the X-ray
+#: register dates the admission, 0-2 days after the wounding (its follow-up images, 8% of its
+#: records, come later still).  The other lists date the wounding or the death itself.
+DATE_LAGS: dict[str, int] = {"xray": 2}
+
 #: Within-source duplicate rates (a person written twice by the same list).
 _DUPLICATE_RATES = (0.08, 0.03, 0.02, 0.05, 0.06)
 #: Loading of the capture probabilities on the latent visibility (log scale).
