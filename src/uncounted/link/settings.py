@@ -104,7 +104,7 @@ class LinkSettings:
         alive falls in its own event level ("hospital date after the event") instead of
         "within 1 day" / "within 3 days", which unrelated pairs crowd.  On the generator's
         lists (the X-ray register dates admissions, 0-2 days after the wounding:
-        ``uncounted.simulate.DATE_LAGS``) it raised pairwise F1 at 3,000 records by 0.005
+        ``uncounted.simulate.DATE_LAGS``) it raised pairwise F1 at 3,000 records by 0.004
         (damaged) and 0.001 (undamaged), mean of the seeds (docs/linkage.md).
     """
 
