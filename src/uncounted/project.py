@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import numpy as np
 import pandas as pd
 
 from uncounted.config import CONFIG_FILE, ProjectConfig, SourceConfig
@@ -294,21 +293,19 @@ class Project:
         with the pairwise F1 the linkage model expects there (``expected_f1``), so that the
         verdict can tell thresholds an analyst could choose from ones nobody would."""
         from uncounted.estimate.analysis import make_estimator
+        from uncounted.link.evaluate import expected_accuracy
         from uncounted.link.persist import current_run
 
         tables = self.linkage_tables(thresholds)
         run = current_run(self.store)
+        if run is None:  # (linkage_tables has already said so)
+            raise ProjectError("no linkage yet: run `uncounted link` first.")
         p = self.store.query_df("SELECT match_probability FROM link_pairs WHERE run_id = ?",
-                                [int(run["run_id"])])["match_probability"].to_numpy(float) \
-            if run is not None else np.zeros(0)
-        total = float(p.sum())
+                                [int(run["run_id"])])["match_probability"].to_numpy(float)
         rows = []
         for t, h in tables.items():
-            above = p[p >= t]
-            prec = float(above.mean()) if len(above) else float("nan")
-            rec = float(above.sum() / total) if total else float("nan")
-            f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else float("nan")
-            row = {"threshold": t, "persons": h.n_observed, "expected_f1": f1}
+            row = {"threshold": t, "persons": h.n_observed,
+                   "expected_f1": expected_accuracy(p, t)[2]}
             try:
                 r = make_estimator("loglinear").fit(h).result_
                 row.update({"N": r.estimate, "lower": r.lower, "upper": r.upper})

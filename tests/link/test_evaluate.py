@@ -41,3 +41,16 @@ def test_label_pairs_latest_wins_and_order_is_normalised() -> None:
     assert nm.to_dict("records") == [{"record_uid_l": 1, "record_uid_r": 5}]
     with pytest.raises(InputError, match="decisions"):
         label_pairs(lab.assign(decision="yes"))
+
+
+def test_expected_accuracy_is_the_models_own_precision_and_recall() -> None:
+    import numpy as np
+
+    from uncounted.link.evaluate import expected_accuracy
+
+    p = np.array([0.9, 0.5, 0.1])
+    prec, rec, f1 = expected_accuracy(p, 0.5)
+    assert prec == pytest.approx(0.7) and rec == pytest.approx(1.4 / 1.5)
+    assert f1 == pytest.approx(2 * 0.7 * (1.4 / 1.5) / (0.7 + 1.4 / 1.5))
+    nothing = expected_accuracy(p, 0.95)
+    assert np.isnan(nothing[0]) and nothing[1] == 0.0 and np.isnan(nothing[2])

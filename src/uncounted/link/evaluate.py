@@ -115,6 +115,22 @@ def label_pairs(labels: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame
     return m, nm
 
 
+def expected_accuracy(p: np.ndarray, threshold: float) -> tuple[float, float, float]:
+    """The model's own expected pairwise precision, recall and F1 at ``threshold``.
+
+    ``p`` holds the match probabilities of the scored pairs.  Precision is the mean
+    probability of the pairs at or above the threshold; recall their summed probability over
+    that of all scored pairs (pairs never blocked together are not counted, so it is an upper
+    bound).  NaN where undefined.
+    """
+    total = float(p.sum())
+    above = p[p >= threshold]
+    prec = float(above.mean()) if len(above) else float("nan")
+    rec = float(above.sum() / total) if total else float("nan")
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec > 0 else float("nan")
+    return prec, rec, f1
+
+
 def threshold_table(pairs: pd.DataFrame, clusterings: dict[float, Any],
                     match_pairs: pd.DataFrame, non_match_pairs: pd.DataFrame) -> pd.DataFrame:
     """Expected and measured accuracy, and the number of clusters, per candidate threshold.
@@ -127,7 +143,6 @@ def threshold_table(pairs: pd.DataFrame, clusterings: dict[float, Any],
     clusters, which would agree with the labels by construction.
     """
     p = pairs["match_probability"].to_numpy(np.float64)
-    total = float(p.sum())
     if len(match_pairs) or len(non_match_pairs):
         lab = pd.concat([match_pairs.assign(truth=True), non_match_pairs.assign(truth=False)])
         lab = lab.merge(pairs[["record_uid_l", "record_uid_r", "match_probability"]],
@@ -137,12 +152,12 @@ def threshold_table(pairs: pd.DataFrame, clusterings: dict[float, Any],
         lab = None
     rows = []
     for t in sorted(clusterings, reverse=True):
-        above = p >= t
+        prec, rec, _ = expected_accuracy(p, t)
         row: dict[str, Any] = {
             "threshold": t,
-            "n_pairs": int(above.sum()),
-            "expected_precision": float(p[above].mean()) if above.any() else float("nan"),
-            "expected_recall": float(p[above].sum() / total) if total else float("nan"),
+            "n_pairs": int((p >= t).sum()),
+            "expected_precision": prec,
+            "expected_recall": rec,
             "n_clusters": clusterings[t].n_clusters(),
             "n_flagged": len(clusterings[t].flags),
         }
