@@ -137,15 +137,28 @@ class Project:
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(self, file: str | Path, *, source: str, mapping: str | Path | dict[str, Any],
-               progress: ProgressCallback | None = None) -> Any:
-        """Ingest one file as one transaction; returns an ``IngestReport``."""
+               progress: ProgressCallback | None = None,
+               date_lag_days: int | None = None) -> Any:
+        """Ingest one file as one transaction; returns an ``IngestReport``.
+
+        ``date_lag_days`` (kept in uncounted.toml; None leaves it as it is): the list's dates
+        follow the event by up to so many days, as a hospital register's admissions do.
+        """
         from uncounted.ingest import ingest_file
 
+        if date_lag_days is not None and not 0 <= date_lag_days <= 60:
+            raise InputError(f"date_lag_days must be from 0 to 60 days, got {date_lag_days}")
         report = ingest_file(self.store, Path(file), source=source, mapping=mapping,
                              actor=self.actor, progress=progress)
+        changed = False
         if source not in self.config.sources:
             self.config.sources[source] = SourceConfig(
                 name=source, mapping=None if isinstance(mapping, dict) else self._where(mapping))
+            changed = True
+        if date_lag_days is not None and self.config.sources[source].date_lag_days != date_lag_days:
+            self.config.sources[source].date_lag_days = date_lag_days
+            changed = True
+        if changed:
             self.config.save(self.path)
         return report
 

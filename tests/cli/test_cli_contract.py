@@ -70,3 +70,18 @@ def test_quarantine_json_empty_and_export_needs_linkage(tmp_path):
 def test_debug_shows_traceback(tmp_path):
     proc = run("--debug", "status", "-p", str(tmp_path / "nowhere"), check=False)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_ingest_can_say_a_list_dates_admissions(tmp_path):
+    from uncounted.simulate import generate_case
+
+    files = generate_case(n_people=40, seed=3).write(tmp_path / "lists")
+    mapping = str(tmp_path / "lists" / "mappings" / "xray.toml")
+    run("init", str(tmp_path / "p"))
+    bad = run("ingest", str(files["xray"]), "--source", "xray", "--mapping", mapping,
+              "--date-lag-days", "-1", "-p", str(tmp_path / "p"), check=False)
+    assert bad.returncode == 2 and "--date-lag-days" in bad.stderr
+    run("ingest", str(files["xray"]), "--source", "xray", "--mapping", mapping,
+        "--date-lag-days", "2", "-p", str(tmp_path / "p"))
+    text = (tmp_path / "p" / "uncounted.toml").read_text(encoding="utf-8")
+    assert "date_lag_days = 2" in text

@@ -23,12 +23,17 @@ def ingest(
     file: Annotated[Path, typer.Argument(help="The list to ingest (CSV, XLSX, JSONL, Parquet).")],
     source: Annotated[str, typer.Option("--source", "-s", help="Name of the list (source).")],
     mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (TOML).")],
+    date_lag_days: Annotated[int | None, typer.Option(
+        "--date-lag-days", min=0, max=60,
+        help="This list's dates follow the event by up to N days (a hospital register dates "
+             "admissions); kept in uncounted.toml for linkage.")] = None,
     project: ProjectOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Ingest one file as one transaction; bad rows go to quarantine with a reason."""
     with open_project(project) as proj, progress_bar(f"ingest {file.name}") as cb:
-        report = proj.ingest(file, source=source, mapping=mapping, progress=cb)
+        report = proj.ingest(file, source=source, mapping=mapping, progress=cb,
+                             date_lag_days=date_lag_days)
     d = report.to_dict()
     if json:
         print_json(d)
