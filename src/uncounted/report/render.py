@@ -135,7 +135,9 @@ def build_context(project: Any, progress: ProgressCallback | None = None) -> dic
         "incident_checks": checks.to_dict(orient="records"),
         "methods": _methods_text(estimates, link_run), "repro": repro,
         "linkage_sensitivity": sensitivity,
-        "linkage_f1_margin": VerdictRules().linkage_f1_margin,
+        # the margin the analysis was judged with (older analyses: the default)
+        "linkage_f1_margin": (est_settings.get("rules") or {}).get(
+            "linkage_f1_margin", VerdictRules().linkage_f1_margin),
         "inputs": inputs.to_dict(orient="records"), "charts": charts,
     }
 
