@@ -215,14 +215,19 @@ def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None
 
 def test_a_hospital_date_one_or_two_days_after_the_wounding_is_its_own_level() -> None:
     """A list that dates admissions (event_lag 2) records the wounding 0-2 days late: 1-2 days
-    after another list's record of the person alive is its own level; the same gap from a
-    list without a lag, a hospital date *before* the other, or after a death record, is not."""
+    after another list's record of the person alive is its own level, up to two weeks a
+    second one (follow-ups); the same gap from a list without a lag, a hospital date *before*
+    the other, or after a death record, is not."""
     cases = [  # (start_l, dead_l, lag_l, start_r, dead_r, lag_r) -> expected label
         (100, False, 0, 100, False, 2, "event dates overlap"),
         (100, False, 0, 101, False, 2, "hospital date after the event"),
         (100, False, 0, 102, False, 2, "hospital date after the event"),
         (102, False, 2, 100, False, 0, "hospital date after the event"),
         (100, False, 0, 103, False, 2, "event within 3 days"),
+        (100, False, 0, 104, False, 2, "hospital date up to two weeks after"),
+        (100, False, 0, 114, False, 2, "hospital date up to two weeks after"),
+        (100, False, 0, 115, False, 2, "event within 30 days"),
+        (100, False, 0, 104, False, 0, "event within 30 days"),  # a list without a lag
         (100, False, 0, 101, False, 0, "event within 1 day"),
         (101, False, 0, 100, False, 2, "event within 1 day"),  # hospital date before
         (100, True, 0, 101, False, 2, "event within 1 day"),  # after a death record
