@@ -17,6 +17,10 @@ from uncounted.exceptions import ProjectError, ProjectNotFoundError
 
 CONFIG_FILE = "uncounted.toml"
 
+#: Longest delay a list may declare between an event and the date it records
+#: (``date_lag_days``): beyond two months a date says little about the event.
+MAX_DATE_LAG_DAYS = 60
+
 
 @dataclass
 class SourceConfig:
@@ -81,9 +85,9 @@ class ProjectConfig:
                 problems.append(f"[sources.{key}] must be a table")
                 continue
             lag = val.get("date_lag_days", 0)
-            if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 60:
+            if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= MAX_DATE_LAG_DAYS:
                 problems.append(f"[sources.{key}] date_lag_days must be a whole number of days "
-                                f"from 0 to 60, got {lag!r}")
+                                f"from 0 to {MAX_DATE_LAG_DAYS}, got {lag!r}")
                 lag = 0
             sources[key] = SourceConfig(name=key, mapping=val.get("mapping"),
                                         description=str(val.get("description", "")),

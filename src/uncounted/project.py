@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import numpy as np
 import pandas as pd
 
-from uncounted.config import CONFIG_FILE, ProjectConfig, SourceConfig
+from uncounted.config import CONFIG_FILE, MAX_DATE_LAG_DAYS, ProjectConfig, SourceConfig
 from uncounted.exceptions import InputError, ProjectError, UncountedError
 from uncounted.progress import ProgressCallback
 from uncounted.store import Store
@@ -146,8 +147,9 @@ class Project:
         """
         from uncounted.ingest import ingest_file
 
-        if date_lag_days is not None and not 0 <= date_lag_days <= 60:
-            raise InputError(f"date_lag_days must be from 0 to 60 days, got {date_lag_days}")
+        if date_lag_days is not None and not 0 <= date_lag_days <= MAX_DATE_LAG_DAYS:
+            raise InputError(f"date_lag_days must be from 0 to {MAX_DATE_LAG_DAYS} days, "
+                             f"got {date_lag_days}")
         report = ingest_file(self.store, Path(file), source=source, mapping=mapping,
                              actor=self.actor, progress=progress)
         changed = False
@@ -271,6 +273,11 @@ class Project:
         table at the run's threshold is the one the clusters give.  Why: the count depends on
         linkage decisions, and the verdict and report show by how much.
         """
+        return self._linkage_tables(thresholds)[0]
+
+    def _linkage_tables(self, thresholds: list[float] | None
+                        ) -> tuple[dict[float, Any], np.ndarray]:
+        """:meth:`linkage_tables` and the scored pairs' match probabilities (read once)."""
         from uncounted.estimate import CaptureHistories
         from uncounted.link.cluster import CONFLICT_COLUMNS, constrained_clusters
         from uncounted.link.evaluate import label_pairs
@@ -299,7 +306,7 @@ class Project:
             df = pd.DataFrame({"source": src, "cluster_id": c.root})
             out[float(t)] = CaptureHistories.from_records(df, list_col="source", id_col="cluster_id",
                                                           lists=lists)
-        return out
+        return out, pairs["match_probability"].to_numpy()
 
     def linkage_sensitivity(self, thresholds: list[float] | None = None) -> pd.DataFrame:
         """The estimate at each linkage threshold (AIC log-linear: fast and deterministic),
@@ -307,14 +314,8 @@ class Project:
         verdict can tell thresholds an analyst could choose from ones nobody would."""
         from uncounted.estimate.analysis import make_estimator
         from uncounted.link.evaluate import expected_accuracy
-        from uncounted.link.persist import current_run
 
-        tables = self.linkage_tables(thresholds)
-        run = current_run(self.store)
-        if run is None:  # (linkage_tables has already said so)
-            raise ProjectError("no linkage yet: run `uncounted link` first.")
-        p = self.store.query_df("SELECT match_probability FROM link_pairs WHERE run_id = ?",
-                                [int(run["run_id"])])["match_probability"].to_numpy(float)
+        tables, p = self._linkage_tables(thresholds)
         rows = []
         for t, h in tables.items():
             row = {"threshold": t, "persons": h.n_observed,

@@ -16,6 +16,7 @@ from uncounted.cli._common import (
     progress_bar,
 )
 from uncounted.cli.main import app
+from uncounted.config import MAX_DATE_LAG_DAYS
 
 
 @app.command("ingest")
@@ -24,7 +25,7 @@ def ingest(
     source: Annotated[str, typer.Option("--source", "-s", help="Name of the list (source).")],
     mapping: Annotated[Path, typer.Option("--mapping", "-m", help="Mapping file (TOML).")],
     date_lag_days: Annotated[int | None, typer.Option(
-        "--date-lag-days", min=0, max=60,
+        "--date-lag-days", min=0, max=MAX_DATE_LAG_DAYS,
         help="This list's dates follow the event by up to N days (a hospital register dates "
              "admissions); kept in uncounted.toml for linkage.")] = None,
     project: ProjectOpt = None,

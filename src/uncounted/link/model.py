@@ -66,6 +66,16 @@ DEATH_AFTER_WOUND_DAYS = 14
 HOSPITAL_FOLLOW_UP_DAYS = 14
 
 
+def _either_way(condition: str, **values: Any) -> str:
+    """``condition`` about record ``{b}`` dated after record ``{a}``, asked both ways round.
+
+    The direction of time is the evidence (a death after a wound, a hospital date after the
+    wounding), not which side of the pair Splink put each record on.
+    """
+    return (f"({condition.format(a='l', b='r', **values)})"
+            f" OR ({condition.format(a='r', b='l', **values)})")
+
+
 def _comparisons(keyed: bool = True) -> list[Any]:
     """The comparisons of the model (``keyed=False``: the plain baseline on raw strings).
 
@@ -162,26 +172,20 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         # a hospital's register dates the admission (or the X-ray), up to event_lag days
         # after the wounding another list records (LinkSettings.date_lags)
         cll.CustomLevel(
-            "(NOT dead_l AND event_lag_r > 0"
-            " AND event_start_r - event_end_l BETWEEN 1 AND event_lag_r)"
-            " OR (NOT dead_r AND event_lag_l > 0"
-            " AND event_start_l - event_end_r BETWEEN 1 AND event_lag_l)",
+            _either_way("NOT dead_{a} AND event_lag_{b} > 0"
+                        " AND event_start_{b} - event_end_{a} BETWEEN 1 AND event_lag_{b}"),
             label_for_charts="hospital date after the event"),
         cll.CustomLevel(f"{gap} <= 1", label_for_charts="event within 1 day"),
         cll.CustomLevel(f"{gap} <= 3", label_for_charts="event within 3 days"),
         # wounded, then died of those wounds: the death is recorded later than the wound
         cll.CustomLevel(
-            f"(dead_r AND NOT dead_l AND event_start_r >= event_start_l"
-            f" AND event_start_r - event_end_l <= {days})"
-            f" OR (dead_l AND NOT dead_r AND event_start_l >= event_start_r"
-            f" AND event_start_l - event_end_r <= {days})",
+            _either_way("dead_{b} AND NOT dead_{a} AND event_start_{b} >= event_start_{a}"
+                        " AND event_start_{b} - event_end_{a} <= {days}", days=days),
             label_for_charts=f"alive, then dead within {days} days"),
         # a later date of the same hospital stay (follow-up X-ray), beyond the usual delay
         cll.CustomLevel(
-            f"(NOT dead_l AND event_lag_r > 0 AND event_start_r - event_end_l"
-            f" BETWEEN event_lag_r + 1 AND {HOSPITAL_FOLLOW_UP_DAYS})"
-            f" OR (NOT dead_r AND event_lag_l > 0 AND event_start_l - event_end_r"
-            f" BETWEEN event_lag_l + 1 AND {HOSPITAL_FOLLOW_UP_DAYS})",
+            _either_way("NOT dead_{a} AND event_lag_{b} > 0 AND event_start_{b} - event_end_{a}"
+                        " BETWEEN event_lag_{b} + 1 AND {days}", days=HOSPITAL_FOLLOW_UP_DAYS),
             label_for_charts="hospital date up to two weeks after"),
         cll.CustomLevel(f"{gap} <= 30", label_for_charts="event within 30 days"),
         cll.ElseLevel(),

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from uncounted.config import MAX_DATE_LAG_DAYS
 from uncounted.exceptions import InputError
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999)
@@ -177,10 +178,10 @@ class LinkSettings:
         for item in self.date_lags:
             ok = (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)
                   and isinstance(item[1], int) and not isinstance(item[1], bool)
-                  and 0 <= item[1] <= 60)
+                  and 0 <= item[1] <= MAX_DATE_LAG_DAYS)
             if not ok:
                 problems.append("The 'date_lags' parameter must hold (list name, days) pairs with "
-                                f"0 <= days <= 60. Got {item!r}.")
+                                f"0 <= days <= {MAX_DATE_LAG_DAYS}. Got {item!r}.")
         if problems:
             raise InputError(
                 "Invalid linkage settings:\n"
