@@ -96,7 +96,10 @@ def test_em_on_rare_names_learns_what_a_person_not_a_name_looks_like() -> None:
     """On 20,000 records a block of one common full name is mostly namesakes; EM trained on
     every name learnt that an event more than 30 days apart or a conflicting patronymic
     matters little (measured 2026-12-06, seed 1, damaged: -3.6 and -8.1 bits; at 200,000
-    records -0.4 and -0.9).  On rare names only: -6.1 and -13.2 (at 200,000: -7.0, -9.8)."""
+    records -0.4 and -0.9).  On rare names only: -6.1 and -13.2 (at 200,000: -7.0, -9.8).
+    Since units written as a number and as a name are one level (2026-12-07), the unit tells
+    namesakes apart in the every-name blocks too, and EM on every name learns the patronymic
+    as well (-13.2) and the event half as well (-5.6 bits against -7.9 on rare names)."""
     import math
     from dataclasses import replace
 
@@ -116,5 +119,5 @@ def test_em_on_rare_names_learns_what_a_person_not_a_name_looks_like() -> None:
 
     rare = else_bits(LinkSettings())
     every = else_bits(replace(LinkSettings(), em_rare_name=None, em_rare_family=None))
-    assert rare["event"] < -5 < every["event"], (rare, every)
-    assert rare["patronymic"] < -11 < every["patronymic"], (rare, every)
+    assert rare["event"] < -7 and rare["event"] < every["event"] - 1.5, (rare, every)
+    assert rare["patronymic"] < -11, (rare, every)

@@ -99,3 +99,27 @@ def test_block_cap_below_two_is_refused(cap: int) -> None:
 
     with pytest.raises(InputError, match="block_cap"):
         LinkSettings(block_cap=cap).validate()
+
+
+def test_a_surname_only_record_meets_every_record_of_its_family_name_and_only_it() -> None:
+    """The surname-only rule: keyed on family names some record carries alone; its pairs
+    must include such a record (two full records of the name are not paired by it)."""
+    import duckdb
+
+    from uncounted.link.blocking import LONE_FAMILY, PAIR_FILTERS
+
+    t = _table(3)
+    lone = t.iloc[[-1]].assign(unique_id=len(t) + 1, given_key=None, given_init=None)
+    t = pd.concat([t, lone], ignore_index=True)  # "rubov" twice in full, once alone
+    k = add_block_keys(t, cap=None)
+    key = k[_rule((LONE_FAMILY,))]
+    assert key.iloc[:3].isna().all()  # "tsirenov": every record has a given name
+    assert key.iloc[3:].nunique() == 1 and key.iloc[3:].notna().all()
+    col = _rule((LONE_FAMILY,))
+    rule = f"l.{col} = r.{col} AND {PAIR_FILTERS[(LONE_FAMILY,)]}"
+    pairs = duckdb.sql(
+        f"SELECT l.unique_id AS a, r.unique_id AS b FROM k AS l JOIN k AS r "
+        f"ON {rule} AND l.unique_id < r.unique_id ORDER BY a, b").fetchall()
+    assert pairs == [(4, 6), (5, 6)]
+    sql = [r.get_blocking_rule("duckdb").blocking_rule_sql for r in blocking_rules()]
+    assert sql[BLOCK_RULES.index((LONE_FAMILY,))] == rule

@@ -191,12 +191,17 @@ def _levels(comparison: str, columns: list[str], rows: Sequence[tuple[object, ..
 
 
 def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:
-    """A death 4-14 days after a wound is its own level; later, earlier (the dead record
-    dated before the wounded one) or both alive, the pair falls to "within 30 days"."""
+    """A death 1-14 days after a wound is its own level, ahead of "within 1 day" and "within
+    3 days" (which EM learns from pairs of two live or two dead records, and which priced an
+    X-ray the day before the death at -8.6 bits); later, earlier (the dead record dated
+    before the wounded one) or both alive, the pair falls to the levels by distance."""
     # (start_l, dead_l, start_r, dead_r) -> expected label; days since 1970
     cases = [
         (100, False, 101, False, "event within 1 day"),
-        (100, False, 103, True, "event within 3 days"),
+        (100, False, 101, True, "alive, then dead within 14 days"),
+        (100, True, 101, False, "event within 1 day"),  # dead the day before
+        (100, False, 103, True, "alive, then dead within 14 days"),
+        (100, True, 103, False, "event within 3 days"),
         (100, False, 109, True, "alive, then dead within 14 days"),
         (109, True, 100, False, "alive, then dead within 14 days"),
         (100, False, 114, True, "alive, then dead within 14 days"),
@@ -307,8 +312,9 @@ def test_a_town_and_the_hospital_named_after_it_share_the_place_stem() -> None:
 
 
 def test_smoothing_keeps_zero_m_levels_finite_and_a_place_disagreement_possible() -> None:
-    """EM's m = 0 becomes the floor (a strong but finite penalty); the place "else" level
-    keeps at least ELSE_M_FLOOR (people moved between hospitals), the others their ratios."""
+    """EM's m = 0 becomes the floor (a strong but finite penalty); the place and unit "else"
+    levels keep at least ELSE_M_FLOOR (people moved between hospitals, units written
+    differently), the others their ratios."""
     from uncounted.link.model import ELSE_M_FLOOR, smooth_m_probabilities
 
     def comp(name: str, m: list[float]) -> dict[str, object]:
@@ -324,3 +330,7 @@ def test_smoothing_keeps_zero_m_levels_finite_and_a_place_disagreement_possible(
     assert place[-1] == pytest.approx(ELSE_M_FLOOR["place"]) and sum(place) == pytest.approx(1.0)
     assert place[0] / place[1] == pytest.approx(2.0) and place[1] / place[2] == pytest.approx(3.0)
     assert model["comparisons"][1]["comparison_levels"][-1]["m_probability"] == 0.0  # a copy
+    # the unit's "else" too: real lists write one person's unit differently
+    unit = smooth_m_probabilities({"comparisons": [comp("unit", [0.5, 0.3, 0.2, 0.0])]},
+                                  floor=1e-4)["comparisons"][0]["comparison_levels"]
+    assert unit[-1]["m_probability"] == pytest.approx(ELSE_M_FLOOR["unit"]) == pytest.approx(0.05)

@@ -25,6 +25,9 @@ Derived columns
     Lower-cased, punctuation-free text, places and regions also folded across scripts with
     :func:`uncounted.names.fold_key` ("Гомель", "Homiel" -> ``gomel``); ``unit_num`` is the
     unit's first number, so that "5-я отдельная танковая бригада" and "5 отбр" agree.
+``unit_canon``
+    The unit as one token (its number, else its text key), mapped to the group of tokens the
+    lists show to be one unit ("в/ч 97669" and "37 омсбр"; :mod:`uncounted.link.units`).
 ``place_stem``
     The town a place names: the first five letters of the phonetic key of its first word, so
     that the town and an institution named after it ("Мозырь", Belarusian "Мазыр", "Mazyr",
@@ -45,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from uncounted.exceptions import InputError
+from uncounted.link.units import unit_canon
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ MODEL_COLUMNS = (
     "fam_init", "given_init", "sex_c",
     "birth_y", "birth_m", "birth_d", "birth_year_est",
     "event_start", "event_end", "event_y", "event_m", "event_d", "dead", "event_lag",
-    "unit_key", "unit_num", "place_key", "place_stem", "region_key",
+    "unit_key", "unit_num", "unit_canon", "place_key", "place_stem", "region_key",
 )
 DEATH_EVENTS = ("killed", "died_of_wounds")
 
@@ -310,6 +314,7 @@ def prepare_records(records: Any,
     # -- places and units ---------------------------------------------------------------
     out["unit_key"] = _to_key(_col(recs, "unit"), script_fold=False)
     out["unit_num"] = _first_number(_col(recs, "unit"))
+    out["unit_canon"] = unit_canon(out)
     out["place_key"] = _to_key(_col(recs, "place"))
     out["place_stem"] = _place_stem(out["place_key"])
     out["region_key"] = _to_key(_col(recs, "home_region"))
