@@ -190,6 +190,23 @@ def _levels(comparison: str, columns: list[str], rows: Sequence[tuple[object, ..
     return [str(levels[g[0]][0]) for g in got]
 
 
+def test_an_age_that_misses_the_date_of_birth_is_not_the_same_year_of_birth() -> None:
+    """"28 on 11 March 2022" and a birth on 20 September 1994 share the estimated year 1994 but
+    no possible day of birth; against the year 1993 the age is consistent."""
+    columns = ["birth_year_est_l", "birth_year_est_r", "birth_lo_l", "birth_hi_l", "birth_lo_r",
+               "birth_hi_r", "birth_y_l", "birth_m_l", "birth_d_l", "birth_y_r", "birth_m_r",
+               "birth_d_r"]
+    age = (8471, 8835)  # 1993-03-12 .. 1994-03-11
+    rows = [
+        (1994, 1994, *age, 9028, 9028, None, None, None, 1994, 9, 20),  # 1994-09-20
+        (1994, 1993, *age, 8401, 8765, None, None, None, 1993, None, None),  # the year 1993
+        (1994, 1995, *age, 9131, 9495, None, None, None, 1995, None, None),  # 1995
+    ]
+    assert _levels("birth", columns, rows) == [
+        "same (estimated) year of birth", "possible days of birth overlap",
+        "year of birth within 1 (age vs year)"]
+
+
 def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:
     """A death 1-14 days after a wound is its own level, ahead of "within 1 day" and "within
     3 days" (which EM learns from pairs of two live or two dead records, and which priced an

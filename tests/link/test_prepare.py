@@ -35,6 +35,39 @@ def test_birth_year_from_age_and_partial_dates() -> None:
     assert t["event_end"].iloc[0] == t["event_start"].iloc[0]
 
 
+def test_the_days_of_birth_an_age_a_date_or_a_year_allows() -> None:
+    """birth_lo / birth_hi: one day for a full date, the month or the year for partial
+    dates, and for an age on a date the year up to that date (an event range widens it)."""
+    def day(s: str) -> int:
+        return (pd.Timestamp(s) - pd.Timestamp("1970-01-01")).days
+
+    df = pd.DataFrame({
+        "record_uid": range(1, 7), "source": "A", "record_id": list("abcdef"),
+        "family_name": "Ivanov", "given_name": "Ivan",
+        "birth_date": [None, pd.Timestamp("1994-09-20"), None, None, None,
+                       pd.Timestamp("1996-02-29")],
+        "birth_precision": [None, "day", None, None, None, "day"],
+        "birth_year": [None, None, 1993, 1994, None, None],
+        "birth_month": [None, None, None, 5, None, None],
+        "age": [28, None, None, None, 27, None],
+        "event_date": [pd.Timestamp("2022-03-11"), None, None, None, pd.Timestamp("2022-03-01"),
+                       None],
+        "event_date_end": [None, None, None, None, pd.Timestamp("2022-03-31"), None],
+    })
+    t = prepare_records(df, name_keys=name_keys_standin)
+    got = list(zip(t["birth_lo"].tolist(), t["birth_hi"].tolist(), strict=True))
+    assert got == [
+        (day("1993-03-12"), day("1994-03-11")),  # 28 on 11 March 2022
+        (day("1994-09-20"), day("1994-09-20")),
+        (day("1993-01-01"), day("1993-12-31")),
+        (day("1994-05-01"), day("1994-05-31")),
+        (day("1994-03-02"), day("1995-03-31")),  # 27 some day in March 2022
+        (day("1996-02-29"), day("1996-02-29")),
+    ]
+    # the estimated year alone cannot tell the first two apart
+    assert t["birth_year_est"].tolist()[:2] == [1994, 1994]
+
+
 def test_unit_number_and_keys() -> None:
     df = _recs(unit=["5-я отдельная гвардейская танковая бригада", "5 отбр", None],
                home_region=["Республика  Бурятия", "Respublika Buriatiia", ""],

@@ -151,6 +151,11 @@ def _comparisons(keyed: bool = True) -> list[Any]:
         cll.CustomLevel(f"{full}", label_for_charts="full dates of birth conflict"),
         cll.CustomLevel("birth_y_l = birth_y_r AND birth_m_l = birth_m_r",
                         label_for_charts="same year and month of birth"),
+        # an age against a date of birth or a year: the day of birth it allows (prepare's
+        # birth_lo / birth_hi), not only the year, so "28 on 11 March 2022" (born 12 March
+        # 1993 - 11 March 1994) does not meet "20 September 1994" (27 on that day)
+        cll.CustomLevel("birth_lo_l <= birth_hi_r AND birth_lo_r <= birth_hi_l",
+                        label_for_charts="possible days of birth overlap"),
         cll.CustomLevel("birth_year_est_l = birth_year_est_r",
                         label_for_charts="same (estimated) year of birth"),
         cll.CustomLevel("abs(birth_year_est_l - birth_year_est_r) <= 1",

@@ -18,6 +18,9 @@ Derived columns
     Event date range as days since 1970-01-01 (a full date has start = end).
 ``event_y, event_m, event_d``
     Parts of a day-precision event date (for the day/month-swap level).
+``birth_lo, birth_hi``
+    First and last day of birth the record allows (days since 1970-01-01): a full date, a
+    month, a year, or an age on a date ("28 on 11 March 2022": 12 March 1993 - 11 March 1994).
 ``event_lag``
     How many days the record's list may date after the event (hospital admissions;
     ``LinkSettings.date_lags``), 0 for most lists.
@@ -68,7 +71,7 @@ MODEL_COLUMNS = (
     "unique_id", "source", "record_id",
     "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key", "initials",
     "fam_init", "given_init", "sex_c",
-    "birth_y", "birth_m", "birth_d", "birth_year_est",
+    "birth_y", "birth_m", "birth_d", "birth_year_est", "birth_lo", "birth_hi",
     "event_start", "event_end", "event_y", "event_m", "event_d", "dead", "event_lag",
     "unit_key", "unit_num", "unit_canon", "place_key", "place_stem", "region_key",
 )
@@ -165,6 +168,48 @@ def _dates(s: pd.Series) -> pd.Series:
 
 def _int(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("Int64")
+
+
+def _days(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Days since 1970-01-01 of (year, month, day) parts; NULL where a part is missing.
+
+    29 February of a year that has none is taken as the 28th (an age's anniversary)."""
+    ok = year.notna() & month.notna() & day.notna()
+    out = pd.Series(pd.NA, index=year.index, dtype="Int64")
+    if ok.any():
+        yy, mm, dd = (v[ok].astype("int64") for v in (year, month, day))
+        leap = (yy % 4 == 0) & ((yy % 100 != 0) | (yy % 400 == 0))
+        dd = dd.where(~((mm == 2) & (dd == 29) & ~leap), 28)
+        dt = pd.to_datetime(pd.DataFrame({"year": yy, "month": mm, "day": dd}), errors="coerce")
+        out[ok] = ((dt - pd.Timestamp("1970-01-01")).dt.days).astype("Int64")
+    return out
+
+
+def _birth_range(y: pd.Series, m: pd.Series, d: pd.Series, age: pd.Series, ref: pd.Series,
+                 ref_end: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last possible day of birth (days since 1970-01-01), NULL when unknown.
+
+    Why: an age is a year of birth only up to the birthday.  "28 on 11 March 2022" means born
+    between 12 March 1993 and 11 March 1994, which a date of birth of 20 September 1994 (27 on
+    that day) does not meet although both give 1994 as the estimated year; namesakes a year
+    apart are told apart by exactly this.  A full date is one day, a year and month that
+    month, a year that year; an age ``a`` on a date ``r`` (or a range of dates ending ``r2``)
+    gives (r - (a + 1) years, r2 - a years].
+    """
+    one = pd.Series(1, index=y.index, dtype="Int64")
+    month_end = pd.Series(pd.NA, index=y.index, dtype="Int64")
+    nxt = _days(y + (m == 12).astype("Int64"), (m % 12) + 1, one)
+    month_end[nxt.notna()] = nxt[nxt.notna()] - 1
+    lo = _days(y, m.where(m.notna(), 1), d.where(d.notna(), 1)).where(y.notna(), pd.NA)
+    hi = _days(y, m.where(m.notna(), 12), d.where(d.notna(), 31))
+    hi = hi.where(~(m.notna() & d.isna()), month_end)
+    end = ref_end.where(ref_end.notna() & (ref_end >= ref), ref)
+    ref_y, ref_m, ref_d = (_int(getattr(ref.dt, a)) for a in ("year", "month", "day"))
+    end_y, end_m, end_d = (_int(getattr(end.dt, a)) for a in ("year", "month", "day"))
+    a_lo = _days(ref_y - age - 1, ref_m, ref_d) + 1
+    a_hi = _days(end_y - age, end_m, end_d)
+    use_age = y.isna() & age.notna()
+    return (lo.where(~use_age, a_lo).astype("Int64"), hi.where(~use_age, a_hi).astype("Int64"))
 
 
 def _first_letter(s: pd.Series) -> pd.Series:
@@ -294,6 +339,9 @@ def prepare_records(records: Any,
     ref = ref.where(ref.notna(), _dates(_col(recs, "event_date")))
     from_age = _int(ref.dt.year) - age
     out["birth_year_est"] = y.where(y.notna(), from_age).astype("Int64")
+    lo, hi = _birth_range(y, m, d, age, ref, _dates(_col(recs, "age_date")).where(
+        lambda s: s.notna(), _dates(_col(recs, "event_date_end"))))
+    out["birth_lo"], out["birth_hi"] = lo, hi
 
     # -- event ------------------------------------------------------------------------
     es = _dates(_col(recs, "event_date"))
