@@ -173,16 +173,22 @@ def _int(s: pd.Series) -> pd.Series:
 def _days(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
     """Days since 1970-01-01 of (year, month, day) parts; NULL where a part is missing.
 
-    29 February of a year that has none is taken as the 28th (an age's anniversary)."""
-    ok = year.notna() & month.notna() & day.notna()
-    out = pd.Series(pd.NA, index=year.index, dtype="Int64")
+    A day past the end of its month (29 February of a common year: an age's anniversary) is
+    taken as the month's last day.  Plain numpy month arithmetic: a million records in well
+    under a second, where building timestamps from the parts took seconds.
+    """
+    ok = (year.notna() & month.notna() & day.notna()).to_numpy()
+    out = np.zeros(len(year), dtype="int64")
     if ok.any():
-        yy, mm, dd = (v[ok].astype("int64") for v in (year, month, day))
-        leap = (yy % 4 == 0) & ((yy % 100 != 0) | (yy % 400 == 0))
-        dd = dd.where(~((mm == 2) & (dd == 29) & ~leap), 28)
-        dt = pd.to_datetime(pd.DataFrame({"year": yy, "month": mm, "day": dd}), errors="coerce")
-        out[ok] = ((dt - pd.Timestamp("1970-01-01")).dt.days).astype("Int64")
-    return out
+        yy, mm, dd = (v.to_numpy(dtype="float64", na_value=np.nan)[ok].astype("int64")
+                      for v in (year, month, day))
+        months = (yy - 1970) * 12 + (mm - 1)
+        start = months.astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+        end = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+        out[ok] = start + np.minimum(dd, end - start) - 1
+    res = pd.array(out, dtype="Int64")
+    res[~ok] = pd.NA
+    return pd.Series(res, index=year.index)
 
 
 def _birth_range(y: pd.Series, m: pd.Series, d: pd.Series, age: pd.Series, ref: pd.Series,
@@ -196,13 +202,9 @@ def _birth_range(y: pd.Series, m: pd.Series, d: pd.Series, age: pd.Series, ref: 
     month, a year that year; an age ``a`` on a date ``r`` (or a range of dates ending ``r2``)
     gives (r - (a + 1) years, r2 - a years].
     """
-    one = pd.Series(1, index=y.index, dtype="Int64")
-    month_end = pd.Series(pd.NA, index=y.index, dtype="Int64")
-    nxt = _days(y + (m == 12).astype("Int64"), (m % 12) + 1, one)
-    month_end[nxt.notna()] = nxt[nxt.notna()] - 1
-    lo = _days(y, m.where(m.notna(), 1), d.where(d.notna(), 1)).where(y.notna(), pd.NA)
+    # day 31 of a shorter month is its last day (``_days``)
+    lo = _days(y, m.where(m.notna(), 1), d.where(d.notna(), 1))
     hi = _days(y, m.where(m.notna(), 12), d.where(d.notna(), 31))
-    hi = hi.where(~(m.notna() & d.isna()), month_end)
     end = ref_end.where(ref_end.notna() & (ref_end >= ref), ref)
     ref_y, ref_m, ref_d = (_int(getattr(ref.dt, a)) for a in ("year", "month", "day"))
     end_y, end_m, end_d = (_int(getattr(end.dt, a)) for a in ("year", "month", "day"))
