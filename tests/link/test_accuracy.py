@@ -84,11 +84,13 @@ def test_full_name_frequency_calibrates_the_match_probabilities() -> None:
     # missed links invent people, who inflate the count: at the default threshold 0.3 the
     # persons found exceed the true number by 5.4% (measured 2026-12-06), at 0.5 by 11.2%
     # (late night, with the 14-day level: 4.9% and 10.8%; with the initials levels: 3.5%
-    # and 8.7%)
-    assert acc.n_pred_clusters / acc.n_true_clusters - 1 < 0.08, acc
+    # and 8.7%; 2026-12-07 with the unit, birth-day and same-day-death levels: 3.4% and 7.6%,
+    # pairwise F1 0.907 and 0.904; bins 0.752 true at mean 0.729, 0.957 at 0.959)
+    over = acc.n_pred_clusters / acc.n_true_clusters - 1
+    assert over < 0.06, acc
     at_half = res.accuracy(pd.Series(pid, index=r["record_uid"]), threshold=0.5)
-    # the reason for the default: at 0.5 the same model invents more than the bound allows
-    assert at_half.n_pred_clusters / at_half.n_true_clusters - 1 > 0.08, at_half
+    # the reason for the default: at 0.5 the same model invents twice as many people
+    assert at_half.n_pred_clusters / at_half.n_true_clusters - 1 > 1.5 * over, at_half
 
 
 @pytest.mark.slow

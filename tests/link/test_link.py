@@ -214,6 +214,11 @@ def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None
     before the wounded one) or both alive, the pair falls to the levels by distance."""
     # (start_l, dead_l, start_r, dead_r) -> expected label; days since 1970
     cases = [
+        (100, False, 100, False, "event dates overlap"),
+        (100, True, 100, True, "event dates overlap"),
+        # the same day, one record dead: a death on the day of the wound, or two people
+        (100, False, 100, True, "event dates overlap, one record dead"),
+        (100, True, 100, False, "event dates overlap, one record dead"),
         (100, False, 101, False, "event within 1 day"),
         (100, False, 101, True, "alive, then dead within 14 days"),
         (100, True, 101, False, "event within 1 day"),  # dead the day before
