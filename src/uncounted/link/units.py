@@ -4,13 +4,13 @@ Why learn it from the lists: a morgue log or a monitoring group writes the unit'
 media report the formation's name, and nothing in the two strings says they are one unit.  The
 comparison then counts the pair as disagreeing (about −1 bit), and a surname-only record, whose
 unit is one of its few fields, is pushed below the threshold by it.  Public tables of unit
-numbers exist but are incomplete and political; the lists themselves say which numbers go with
-which names: records that agree on a full name *and* a third field (patronymic, year of birth
-or event date) are almost always one person, and when such pairs write one unit as a number
-and the other as a name again and again, the two are the same unit.
+numbers exist but are incomplete, and a project should not depend on one; the lists themselves
+say which numbers go with which names: records that agree on a full name *and* a third field
+(patronymic, year of birth or event date) are almost always one person, and when such pairs
+write one unit as a number and the other as a name again and again, the two are the same unit.
 
 The learned groups become ``unit_canon``: one token per group, compared by the model's unit
-level "same unit (number and name learned from the lists)".  Nothing is merged by it on its
+level "same unit (number and name, learned from the lists)".  Nothing is merged by it on its
 own; it is one more level whose weight EM estimates like any other.
 """
 
@@ -100,10 +100,9 @@ def learn_unit_aliases(table: pd.DataFrame) -> dict[str, str]:
     total = per_token.groupby("a")["n"].sum()
     share_a = cross["n"] / cross["a"].map(total)
     share_b = cross["n"] / cross["b"].map(total)
-    best = pd.concat([cross[["a", "n"]], cross[["b", "n"]].rename(columns={"b": "a"})])
-    best_of = best.groupby("a")["n"].max()
+    best_of = per_token.groupby("a")["n"].max()
     # a tie for the best partner is no evidence of which one is the unit's other name
-    ties = best[best["n"] == best["a"].map(best_of)].groupby("a").size()
+    ties = per_token[per_token["n"] == per_token["a"].map(best_of)].groupby("a").size()
     unique_best = best_of.where(ties == 1, np.inf)
     mutual = ((cross["n"] == cross["a"].map(unique_best))
               & (cross["n"] == cross["b"].map(unique_best)))
