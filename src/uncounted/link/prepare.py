@@ -337,17 +337,16 @@ def prepare_records(records: Any,
     out["birth_m"] = m.astype("Int64")
     out["birth_d"] = d.astype("Int64")
     age = _int(_col(recs, "age"))
-    ref = _dates(_col(recs, "age_date"))
-    ref = ref.where(ref.notna(), _dates(_col(recs, "event_date")))
-    from_age = _int(ref.dt.year) - age
-    out["birth_year_est"] = y.where(y.notna(), from_age).astype("Int64")
-    lo, hi = _birth_range(y, m, d, age, ref, _dates(_col(recs, "age_date")).where(
-        lambda s: s.notna(), _dates(_col(recs, "event_date_end"))))
-    out["birth_lo"], out["birth_hi"] = lo, hi
-
-    # -- event ------------------------------------------------------------------------
+    age_date = _dates(_col(recs, "age_date"))
     es = _dates(_col(recs, "event_date"))
     ee = _dates(_col(recs, "event_date_end"))
+    ref = age_date.where(age_date.notna(), es)
+    from_age = _int(ref.dt.year) - age
+    out["birth_year_est"] = y.where(y.notna(), from_age).astype("Int64")
+    out["birth_lo"], out["birth_hi"] = _birth_range(y, m, d, age, ref,
+                                                    age_date.where(age_date.notna(), ee))
+
+    # -- event ------------------------------------------------------------------------
     ee = ee.where(ee.notna(), es)
     epoch = pd.Timestamp("1970-01-01")
     out["event_start"] = _int((es - epoch).dt.days)

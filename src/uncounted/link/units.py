@@ -84,7 +84,12 @@ def learn_unit_aliases(table: pd.DataFrame) -> dict[str, str]:
         Only tokens with a learned alias appear; the canonical token of a group is its
         smallest token.
     """
-    tokens = unit_tokens(table).reset_index(drop=True)
+    return _learn(table, unit_tokens(table))
+
+
+def _learn(table: pd.DataFrame, tokens: pd.Series) -> dict[str, str]:
+    """:func:`learn_unit_aliases` with the tokens already computed."""
+    tokens = tokens.reset_index(drop=True)
     pairs = _confident_pairs(table.reset_index(drop=True), tokens)
     if pairs.empty:
         return {}
@@ -127,7 +132,7 @@ def learn_unit_aliases(table: pd.DataFrame) -> dict[str, str]:
 def unit_canon(table: pd.DataFrame) -> pd.Series:
     """Per record, its unit's canonical token (itself when nothing was learned), or None."""
     tokens = unit_tokens(table)
-    aliases = learn_unit_aliases(table)
+    aliases = _learn(table, tokens)
     if not aliases:
         return tokens
     return tokens.map(lambda t: aliases.get(t, t) if t is not None else None).astype(object)
