@@ -123,3 +123,28 @@ def test_a_surname_only_record_meets_every_record_of_its_family_name_and_only_it
     assert pairs == [(4, 6), (5, 6)]
     sql = [r.get_blocking_rule("duckdb").blocking_rule_sql for r in blocking_rules()]
     assert sql[BLOCK_RULES.index((LONE_FAMILY,))] == rule
+
+
+def test_a_misspelt_surname_meets_its_person_on_the_same_day_by_its_first_letters() -> None:
+    """"Михеве" (a monitor's typo, no given name) and "Михеев Андрей" share no name key, but
+    their date and the first three letters of the phonetic key; another day, or another
+    prefix, is not paired by this rule."""
+    from uncounted.link.blocking import FAMILY_PREFIX
+
+    t = pd.DataFrame({
+        "unique_id": [1, 2, 3, 4, 5],
+        "family_key": ["migeve", "migeev", "migeev", "tetv", "mi"],
+        "family_phonetic": ["migivij", "migiif", "migiif", "titf", "mi"],
+        "given_key": [None, "andrej", "andrej", "migajl", None],
+        "given_init": [None, "a", "a", "m", None],
+        "fam_init": ["m", "m", "m", "t", "m"],
+        "patronymic_key": [None] * 5,
+        "birth_year_est": pd.array([None] * 5, dtype="Int64"),
+        "event_start": pd.array([19056, 19056, 19057, 19056, 19056], dtype="Int64"),
+        "unit_num": pd.array([None] * 5, dtype="Int64"),
+    })
+    key = add_block_keys(t, cap=None)[_rule((FAMILY_PREFIX, "event_start"))]
+    assert key.iloc[0] == key.iloc[1]  # "mig" on day 19056
+    assert key.iloc[2] != key.iloc[0]  # the next day
+    assert key.iloc[3] != key.iloc[0]  # "tit"
+    assert pd.isna(key.iloc[4])  # a key shorter than three letters is no prefix

@@ -202,9 +202,57 @@ def test_an_age_that_misses_the_date_of_birth_is_not_the_same_year_of_birth() ->
         (1994, 1993, *age, 8401, 8765, None, None, None, 1993, None, None),  # the year 1993
         (1994, 1995, *age, 9131, 9495, None, None, None, 1995, None, None),  # 1995
     ]
+    columns += ["age_lo_l", "age_hi_l", "age_lo_r", "age_hi_r", "age_round_l", "age_round_r"]
+    rows = [(*r, None, None, None, None, False, False) for r in rows]
     assert _levels("birth", columns, rows) == [
         "same (estimated) year of birth", "possible days of birth overlap",
         "year of birth within 1 (age vs year)"]
+
+
+def test_birth_levels_for_undated_and_rounded_ages() -> None:
+    """An age with no date (age_lo / age_hi) is compared with the other record's days of
+    birth: overlapping, within three years, or else (27 against 20 is two people).  An age
+    that is a multiple of five may be rounded, so three years off is its own level; three
+    years off an exact age is not."""
+    columns = ["birth_year_est_l", "birth_year_est_r", "birth_lo_l", "birth_hi_l", "birth_lo_r",
+               "birth_hi_r", "birth_y_l", "birth_m_l", "birth_d_l", "birth_y_r", "birth_m_r",
+               "birth_d_r", "age_lo_l", "age_hi_l", "age_lo_r", "age_hi_r", "age_round_l",
+               "age_round_r"]
+    undated_27 = (8826, 9220)  # 1994-03-02 .. 1995-03-31
+    rows = [
+        # undated 27 against a full date of birth inside its range, 2 years off, 7 years off
+        (None, 1994, None, None, 9028, 9028, None, None, None, 1994, 9, 20, *undated_27,
+         None, None, False, False),
+        (None, 1992, None, None, 8300, 8300, None, None, None, 1992, 9, 22, *undated_27,
+         None, None, False, False),
+        (None, 2001, None, None, 11300, 11300, None, None, None, 2000, 12, 11, *undated_27,
+         None, None, False, False),
+        # two undated ages: 27 and 28 overlap
+        (None, None, None, None, None, None, None, None, None, None, None, None, *undated_27,
+         8461, 8855, False, False),
+        # an age of 25 (a multiple of five) three years off a year of birth, and an age of 24
+        (1997, 1994, 9557, 9921, 8766, 9130, None, None, None, 1994, None, None, None, None,
+         None, None, True, False),
+        (1998, 1995, 9922, 10286, 9131, 9495, None, None, None, 1995, None, None, None, None,
+         None, None, False, False),
+        # nothing on one side
+        (None, 1994, None, None, 9028, 9028, None, None, None, 1994, 9, 20, None, None, None,
+         None, False, False),
+    ]
+    assert _levels("birth", columns, rows) == [
+        "age without a date: possible days of birth overlap",
+        "age without a date: within 3 years",
+        "All other comparisons",
+        "age without a date: possible days of birth overlap",
+        "year of birth within 3, an age a multiple of 5 (rounded)",
+        "year of birth within 3",
+        "no date of birth or age on one side",
+    ]
+
+
+def test_the_list_comparison_tells_one_list_from_two() -> None:
+    assert _levels("list", ["source_l", "source_r"], [("morgue", "morgue"), ("morgue", "ngo")]) == [
+        "same list", "different lists"]
 
 
 def test_event_levels_take_a_death_after_a_wound_within_two_weeks_only() -> None:

@@ -68,6 +68,36 @@ def test_the_days_of_birth_an_age_a_date_or_a_year_allows() -> None:
     assert t["birth_year_est"].tolist()[:2] == [1994, 1994]
 
 
+def test_an_age_without_a_date_is_an_age_during_the_lists_period() -> None:
+    """age_lo / age_hi: "27" with no date is 27 on some day between the first and the last
+    event date of the lists (born 2 March 1994 - 31 March 1995 when they cover March 2022);
+    an age with a date, or a year of birth, keeps the exact range and no undated one.
+    age_round marks an age that is a multiple of five and the record's only birth data."""
+    def day(s: str) -> int:
+        return (pd.Timestamp(s) - pd.Timestamp("1970-01-01")).days
+
+    df = pd.DataFrame({
+        "record_uid": range(1, 6), "source": "A", "record_id": list("abcde"),
+        "family_name": "Ivanov", "given_name": "Ivan",
+        "age": [27, 28, None, 25, 25],
+        "birth_year": [None, None, 1990, None, 1997],
+        "event_date": [None, pd.Timestamp("2022-03-11"), pd.Timestamp("2022-03-01"), None,
+                       pd.Timestamp("2022-03-31")],
+    })
+    t = prepare_records(df, name_keys=name_keys_standin)
+    assert (t["age_lo"].iloc[0], t["age_hi"].iloc[0]) == (day("1994-03-02"), day("1995-03-31"))
+    assert pd.isna(t["birth_lo"].iloc[0])  # the dated levels do not see it
+    assert t["age_lo"].iloc[[1, 2, 4]].isna().all()
+    assert (t["age_lo"].iloc[3], t["age_hi"].iloc[3]) == (day("1996-03-02"), day("1997-03-31"))
+    assert t["age_round"].tolist() == [False, False, False, True, False]
+
+
+def test_no_undated_range_without_any_event_date() -> None:
+    df = _recs(age=[27, None, 30])
+    t = prepare_records(df, name_keys=name_keys_standin)
+    assert t["age_lo"].isna().all() and t["age_hi"].isna().all()
+
+
 def test_unit_number_and_keys() -> None:
     df = _recs(unit=["5-я отдельная гвардейская танковая бригада", "5 отбр", None],
                home_region=["Республика  Бурятия", "Respublika Buriatiia", ""],

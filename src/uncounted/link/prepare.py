@@ -21,6 +21,13 @@ Derived columns
 ``birth_lo, birth_hi``
     First and last day of birth the record allows (days since 1970-01-01): a full date, a
     month, a year, or an age on a date ("28 on 11 March 2022": 12 March 1993 - 11 March 1994).
+``age_round``
+    The record's birth comes from an age that is a multiple of five: possibly a rounded age
+    ("около 25"; age heaping), which may be two years off the truth.
+``age_lo, age_hi``
+    The same for an age with no date at all ("Баирка Цыбиков, 27, killed"), taken as an age on
+    some day of the period the lists' event dates cover (:func:`_undated_age_range`); NULL for
+    every other record.
 ``event_lag``
     How many days the record's list may date after the event (hospital admissions;
     ``LinkSettings.date_lags``), 0 for most lists.
@@ -71,7 +78,8 @@ MODEL_COLUMNS = (
     "unique_id", "source", "record_id",
     "family_key", "family_phonetic", "given_key", "given_aliases", "patronymic_key", "initials",
     "fam_init", "given_init", "sex_c",
-    "birth_y", "birth_m", "birth_d", "birth_year_est", "birth_lo", "birth_hi",
+    "birth_y", "birth_m", "birth_d", "birth_year_est", "birth_lo", "birth_hi", "age_lo", "age_hi",
+    "age_round",
     "event_start", "event_end", "event_y", "event_m", "event_d", "dead", "event_lag",
     "unit_key", "unit_num", "unit_canon", "place_key", "place_stem", "region_key",
 )
@@ -214,6 +222,33 @@ def _birth_range(y: pd.Series, m: pd.Series, d: pd.Series, age: pd.Series, ref: 
     return (lo.where(~use_age, a_lo).astype("Int64"), hi.where(~use_age, a_hi).astype("Int64"))
 
 
+def _undated_age_range(age: pd.Series, undated: pd.Series, event_start: pd.Series,
+                       event_end: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Days of birth an age allows when its record has no date: an age during the lists' period.
+
+    Why: a media item or a witness often gives "27, killed" and nothing else.  Without a date
+    the age was ignored, so "Баирка Цыбиков, 27" met "Цыбиков Баир, 20, wounded 17 March" on
+    the name alone and the two namesakes were merged.  Every list covers the same conflict, so
+    an undated age still says "born within about a year of (period - age)": the period is
+    taken from the lists' own event dates (1st to 99th percentile, so a mistyped year does not
+    stretch it), and the range is the union of the age's ranges on its first and last day.
+    """
+    null = pd.Series(pd.array([pd.NA] * len(age), dtype="Int64"), index=age.index)
+    starts = event_start.dropna()
+    if not undated.any() or starts.empty:
+        return null, null.copy()
+    ends = event_end.where(event_end.notna(), event_start).dropna()
+    epoch = pd.Timestamp("1970-01-01")
+    first = epoch + pd.Timedelta(days=int(np.quantile(starts.to_numpy(np.int64), 0.01,
+                                                      method="lower")))
+    last = epoch + pd.Timedelta(days=int(np.quantile(ends.to_numpy(np.int64), 0.99,
+                                                     method="higher")))
+    first_s = pd.Series(first, index=age.index)
+    last_s = pd.Series(last, index=age.index)
+    lo, hi = _birth_range(null, null, null, age.where(undated, pd.NA), first_s, last_s)
+    return lo.where(undated, pd.NA).astype("Int64"), hi.where(undated, pd.NA).astype("Int64")
+
+
 def _first_letter(s: pd.Series) -> pd.Series:
     out = s.astype(object).map(lambda v: v[0] if isinstance(v, str) and v else None)
     return out
@@ -343,6 +378,7 @@ def prepare_records(records: Any,
     ref = age_date.where(age_date.notna(), es)
     from_age = _int(ref.dt.year) - age
     out["birth_year_est"] = y.where(y.notna(), from_age).astype("Int64")
+    out["age_round"] = (y.isna() & age.notna() & (age % 5 == 0)).fillna(False).astype(bool)
     out["birth_lo"], out["birth_hi"] = _birth_range(y, m, d, age, ref,
                                                     age_date.where(age_date.notna(), ee))
 
@@ -351,6 +387,8 @@ def prepare_records(records: Any,
     epoch = pd.Timestamp("1970-01-01")
     out["event_start"] = _int((es - epoch).dt.days)
     out["event_end"] = _int((ee - epoch).dt.days)
+    out["age_lo"], out["age_hi"] = _undated_age_range(age, age.notna() & ref.isna() & y.isna(),
+                                                      out["event_start"], out["event_end"])
     eprec = _col(recs, "event_date_precision").astype(object)
     eday = es.notna() & (eprec.isna() | (eprec == "day")) & (ee == es)
     out["event_y"] = _int(es.dt.year).where(eday, pd.NA)
