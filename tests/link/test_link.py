@@ -404,3 +404,34 @@ def test_smoothing_keeps_zero_m_levels_finite_and_a_place_disagreement_possible(
     unit = smooth_m_probabilities({"comparisons": [comp("unit", [0.5, 0.3, 0.2, 0.0])]},
                                   floor=1e-4)["comparisons"][0]["comparison_levels"]
     assert unit[-1]["m_probability"] == pytest.approx(ELSE_M_FLOOR["unit"]) == pytest.approx(0.05)
+
+
+def test_an_em_update_to_zero_is_clamped_instead_of_losing_the_session() -> None:
+    """Splink 5 refuses an m of 0 from an EM update (and the whole session was lost); inside
+    the training's context the update is kept at Splink's smallest value, and outside it
+    Splink's own check is back."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink.internals import expectation_maximisation as em
+
+    from uncounted.link.model import EM_CLAMP, _clamped_em_updates
+
+    comp = cl.CustomComparison([cll.NullLevel("x"), cll.ExactMatchLevel("x"), cll.ElseLevel()],
+                               output_column_name="c").get_comparison("duckdb")
+    level = comp._comparison_levels_excluding_null[0]
+
+    def lookup() -> dict[str, dict[int, dict[str, float]]]:
+        return {"c": {level.comparison_vector_value: {"m_probability": 0.0, "u_probability": 0.2}}}
+
+    with pytest.raises(ValueError, match="below the minimum"):
+        em.populate_m_u_from_lookup(set(), level, "c", lookup())
+    with _clamped_em_updates():
+        em.populate_m_u_from_lookup(set(), level, "c", lookup())
+    assert level.m_probability == EM_CLAMP and level.u_probability == 0.2
+    with pytest.raises(ValueError, match="below the minimum"):
+        em.populate_m_u_from_lookup(set(), level, "c", lookup())
+    # an update Splink accepts is left as it is
+    ok = {"c": {level.comparison_vector_value: {"m_probability": 0.3, "u_probability": 0.2}}}
+    with _clamped_em_updates():
+        em.populate_m_u_from_lookup(set(), level, "c", ok)
+    assert level.m_probability == 0.3
