@@ -64,6 +64,24 @@ def test_every_em_session_trains_on_damaged_lists(caplog: pytest.LogCaptureFixtu
 
 
 @pytest.mark.slow
+def test_damaged_lists_reach_097_on_average_over_seeds() -> None:
+    """Damaged lists (noise=1) vary by +-0.005 pairwise F1 from seed to seed at 3,000
+    records, so one seed says little about the acceptance figure.  Measured 2026-12-07 (with
+    the given name + family initial blocking rule), seeds 1 / 2 / 3 / 5 / 6: pairwise
+    0.9735 / 0.9709 / 0.9709 / 0.9734 / 0.9744, B-cubed 0.9867 / 0.9856 / 0.9846 / 0.9862 /
+    0.9859; over seeds 1-20 the mean is 0.9733 and 17 of 20 are >= 0.97 (lowest 0.9661,
+    docs/linkage.md)."""
+    accs = []
+    for seed in (1, 2, 3, 5, 6):
+        recs, truth = _records(1.0, seed)
+        accs.append(link_records(recs, settings=DESCRIBED).accuracy(truth))
+    pairwise = [a.pairwise_f1 for a in accs]
+    assert sum(pairwise) / len(pairwise) >= 0.97, pairwise
+    assert min(pairwise) >= 0.96, pairwise
+    assert min(a.bcubed_f1 for a in accs) >= 0.98, accs
+
+
+@pytest.mark.slow
 def test_damaged_lists_and_plain_baseline() -> None:
     # noise=1: also missing given names, initials, surname-only records, typos, missing dates
     recs, truth = _records(1.0)
@@ -78,7 +96,9 @@ def test_damaged_lists_and_plain_baseline() -> None:
     # 0.676; 2026-12-07, the town-stem place level and the X-ray list's admission dates
     # described: keyed 0.9590, 0.9786; with the follow-up level 0.9613, 0.9798; later that
     # morning, with surname-only blocking, learned unit names, possible days of birth and the
-    # same day with one record dead: keyed 0.9714, 0.9851; plain 0.266, 0.678)
+    # same day with one record dead: keyed 0.9714, 0.9851; plain 0.266, 0.678; that afternoon,
+    # with undated and rounded ages, the list comparison, the EM clamp and the given name +
+    # family initial rule: keyed 0.9792, 0.9889; plain 0.318, 0.693)
     assert keyed.pairwise_f1 >= 0.965 and keyed.bcubed_f1 >= 0.98, keyed
     assert plain.pairwise_f1 < 0.5 and plain.bcubed_f1 < 0.8, plain
 

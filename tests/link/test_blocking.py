@@ -148,3 +148,34 @@ def test_a_misspelt_surname_meets_its_person_on_the_same_day_by_its_first_letter
     assert key.iloc[2] != key.iloc[0]  # the next day
     assert key.iloc[3] != key.iloc[0]  # "tit"
     assert pd.isna(key.iloc[4])  # a key shorter than three letters is no prefix
+
+
+def test_a_misread_surname_without_dates_meets_its_person_by_given_name_and_initial() -> None:
+    """"Лисин" and "Лизин Артем" style pairs: different phonetic family keys and no dates, so
+    only the given name and the surname's first letter are shared.  The rule is a wide one:
+    at scale its block for a common given name is dropped by the sixth-of-cap limit."""
+    from uncounted.link.blocking import WIDE_RULES
+
+    fields = ("given_key", "fam_init")
+    assert fields in WIDE_RULES
+    t = pd.DataFrame({
+        "unique_id": [1, 2, 3, 4],
+        "family_key": ["safoonv", "safonov", "savin", "safonov"],
+        "family_phonetic": ["safanf", "safanaf", "safin", "safanaf"],
+        "given_key": ["pavel", "pavel", "pavel", "petr"],
+        "given_init": ["p", "p", "p", "p"],
+        "fam_init": ["s", "s", "s", "s"],
+        "patronymic_key": [None] * 4,
+        "birth_year_est": pd.array([None] * 4, dtype="Int64"),
+        "event_start": pd.array([None] * 4, dtype="Int64"),
+        "unit_num": pd.array([None] * 4, dtype="Int64"),
+    })
+    out = add_block_keys(t, cap=None)
+    key = out[_rule(fields)]
+    assert key.iloc[0] == key.iloc[1] == key.iloc[2]  # "pavel" + "s"
+    assert key.iloc[3] != key.iloc[0]  # another given name
+    # no other rule pairs record 1 with record 2: this rule is what brings them together
+    others = [c for c in block_columns() if c != _rule(fields)]
+    assert not any(pd.notna(out[c].iloc[0]) and out[c].iloc[0] == out[c].iloc[1] for c in others)
+    # the wide cap: 3 records in the block, a cap of 12 allows 12 // 6 = 2 -> dropped
+    assert add_block_keys(t, cap=12)[_rule(fields)].isna().iloc[:3].all()

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 #: Version of the model's structure (comparisons, blocking, derived columns).  Bump it when
 #: :mod:`uncounted.link.model` or :mod:`uncounted.link.prepare` change what a stored model means.
-MODEL_CODE_VERSION = "16"  # 4: five more blocking rules for damaged records; 5: full-name
+MODEL_CODE_VERSION = "17"  # 4: five more blocking rules for damaged records; 5: full-name
 # frequency; 6: EM on rare names; 7: event levels "within 1 day", "alive, then dead within 14
 # days"; 8: given-name levels for initials split from full names that differ; 9: the names
 # step reads Latin ŭ as ў (u), so keys of Belarusian national-romanization names changed;
@@ -44,7 +44,8 @@ MODEL_CODE_VERSION = "16"  # 4: five more blocking rules for damaged records; 5:
 # 1 day" and "within 3 days"; 14: birth level "possible days of birth overlap" (birth_lo,
 # birth_hi); 15: event level "event dates overlap, one record dead" split from "overlap";
 # 16: birth levels for undated ages (age_lo, age_hi) and rounded ages (age_round), the
-# "list" comparison (same list or not), blocking on the family prefix and the event day
+# "list" comparison (same list or not), blocking on the family prefix and the event day;
+# 17: blocking on the given name and the family initial
 
 RECORD_COLUMNS = (
     "record_uid", "source", "record_id", "name_raw", "family_name", "given_name", "patronymic",
