@@ -167,10 +167,11 @@ DEMO_ROWS = [
 
 @pytest.mark.slow
 def test_the_pipeline_runs_lcmcr_on_until_it_mixes():
-    """On the demo's table R's default run length (110,000 sweeps per chain) mixes for some
-    seeds only (measured, seeds 0 / 1 / 2: bulk ESS 174 / 37 / 193, R-hat 1.027 / 1.079 /
-    1.014); the pipeline's LCMCR runs on and passes (seed 1: two extensions, R-hat 1.008,
-    ESS 447, 3,958 [3,660 - 5,156])."""
+    """On the demo's table R's default run length (110,000 sweeps per chain) does not mix:
+    over seeds 200-247 the four chains' bulk ESS is 23-215 (mean 121; 400 needed) and R-hat
+    above 1.01 for 45 seeds of 48 (measured 2026-12-07); the pipeline's LCMCR runs on and
+    passes (seed 0: R-hat 1.039, ESS 103 at that length; after two extensions R-hat 1.002,
+    ESS 436, 3,953 [3,675 - 5,164])."""
     import warnings
 
     from uncounted.exceptions import EstimationWarning
@@ -178,8 +179,8 @@ def test_the_pipeline_runs_lcmcr_on_until_it_mixes():
     hist = table(DEMO_ROWS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EstimationWarning)
-        plain = make_estimator("lcmcr", random_state=1, max_extensions=0).fit(hist).result_
-        piped = make_estimator("lcmcr", random_state=1).fit(hist).result_
+        plain = make_estimator("lcmcr", random_state=0, max_extensions=0).fit(hist).result_
+        piped = make_estimator("lcmcr", random_state=0).fit(hist).result_
     assert {"rhat", "ess"} & set(plain.diagnostics["flags"])
     assert piped.diagnostics["extensions"] >= 1
     assert not {"rhat", "ess"} & set(piped.diagnostics["flags"])

@@ -268,7 +268,8 @@ def _log_gamma_draws(shape: float, size: int, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("n", "p"),
-    [(5000, 0.3), (300, 0.05), (40, 0.7), (12, 0.02), (1000, 0.999), (25, 0.5)],
+    [(5000, 0.3), (300, 0.05), (40, 0.7), (12, 0.02), (1000, 0.999), (25, 0.5),
+     (40_000, 0.4)],  # the last beyond the log-factorial table (lgamma in BTRS's exact test)
 )
 def test_kernel_binomial_matches_pmf(n: int, p: float) -> None:
     """The kernel's own binomial sampler (inversion / BTRS): chi-square goodness of fit."""
@@ -463,6 +464,50 @@ def test_kernel_poisson_matches_pmf(mu: float) -> None:
     exp = np.append(probs[keep], probs[~keep].sum()) * x.size
     chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
     assert stats.chi2.sf(chi2, obs.size - 1) > 1e-4
+
+
+@njit
+def _multinomial_draws(count: int, weights: np.ndarray, size: int, seed: int) -> np.ndarray:
+    rs = kernel.seed_state(seed)
+    k = weights.shape[0]
+    suffix = np.empty(k)
+    alloc = np.empty(k, dtype=np.int64)
+    out = np.empty((size, k), dtype=np.int64)
+    for i in range(size):
+        kernel._multinomial_into(rs, count, weights, suffix, alloc)
+        out[i] = alloc
+    return out
+
+
+# unnormalised, with classes of zero weight inside and at the end (as empty classes are)
+_SPLIT_WEIGHTS = np.array([2.0, 0.0, 1.2, 4e-3, 0.75, 0.0, 0.05, 0.0])
+
+
+@pytest.mark.parametrize("count", [1, 7, 19, 20, 45, 3000])
+def test_kernel_multinomial_split_matches_multinomial(count: int) -> None:
+    """Each class's share is Binomial(count, w_k / sum w), whether the split is made by
+    conditional binomials, by one-at-a-time categorical draws (below 20 people), or both;
+    zero-weight classes get nobody and the total is kept."""
+    size = 40_000
+    x = _multinomial_draws(count, _SPLIT_WEIGHTS, size, SEED)
+    assert np.all(x.sum(axis=1) == count)
+    probs = _SPLIT_WEIGHTS / _SPLIT_WEIGHTS.sum()
+    assert np.all(x[:, probs == 0.0] == 0)
+    for k in np.flatnonzero(probs > 0):
+        p = probs[k]
+        dist = stats.binom(count, p)
+        # class means within 4.5 standard errors; and the full marginal by chi-square
+        assert abs(x[:, k].mean() - count * p) <= 4.5 * np.sqrt(count * p * (1 - p) / size)
+        lo, hi = (int(v) for v in dist.ppf([1e-3, 1 - 1e-3]))
+        edges = np.arange(lo, hi + 1)
+        observed = np.array([np.sum(x[:, k] < lo)] + [np.sum(x[:, k] == e) for e in edges]
+                            + [np.sum(x[:, k] > hi)])
+        expected = np.concatenate([[dist.cdf(lo - 1)], dist.pmf(edges), [dist.sf(hi)]]) * size
+        keep = expected >= 5
+        obs = np.append(observed[keep], observed[~keep].sum())
+        exp = np.append(expected[keep], expected[~keep].sum())
+        chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
+        assert stats.chi2.sf(chi2, max(obs.size - 1, 1)) > 1e-4, (count, k)
 
 
 @njit

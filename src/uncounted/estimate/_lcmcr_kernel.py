@@ -59,7 +59,9 @@ The R package LCMCR (0.4.14) truncates ``N`` at ``21 n`` (it redraws ``n0`` whil
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -77,6 +79,8 @@ _ALPHA_MIN = 1e-10
 #: Below this, w0_k = pi_k prod_j (1 - lambda_jk) is not used as the base of the class
 #: weights of observed patterns (it could have underflowed where those weights do not).
 _RATIO_MIN_BASE = 1e-250
+#: Smallest positive double (subnormal): a floor that keeps a uniform draw on (0, t] above 0.
+_SMALLEST_POSITIVE = 5e-324
 
 
 # ---- random numbers -------------------------------------------------------------------
@@ -86,13 +90,23 @@ _RATIO_MIN_BASE = 1e-250
 # sampler below, so the generator is inlined into the kernel (numba's np.random goes through
 # a thread-local Mersenne Twister behind a function call: 10 ns a double against 2 ns here).
 #
-# Numba compiles every jitted function separately and does not inline one into another at
-# the LLVM level, so each call of a small sampler cost a real call with the array argument
+# Numba compiles every jitted function separately and LLVM inlines only the smallest of
+# them into their callers, so each call of a small sampler cost a real call with the array argument
 # unpacked into 7 words.  The small, hot samplers are therefore inlined at numba's IR level
 # (``inline="always"``), which halved the cost of a gamma or binomial draw; the large steps
 # are not (inlining them too was no faster and made the first compilation take 150 s).
 # ``error_model="numpy"`` drops the division-by-zero checks (no division here relies on
 # them; divisors are positive by construction).
+#
+# ``_nrt=False`` compiles a function without numba's reference counting.  With it on, every
+# inlined sampler took and released a reference to the generator's state array: two atomic
+# increments (``lock xadd``) per random draw, about a seventh of a kosovo_aggregate sweep.
+# Only the three functions that allocate (``seed_state``, ``init_state``, ``run_sweeps``)
+# keep it; the arrays they hand down outlive every call below.  (Typed loosely: numba's type
+# stubs do not list the option.)
+_kernel_jit: Any = functools.partial(
+    njit, _nrt=False, cache=True, nogil=True, error_model="numpy"
+)
 _ROT_A = np.uint64(23)
 _ROT_A_C = np.uint64(41)
 _SHIFT_T = np.uint64(17)
@@ -125,7 +139,7 @@ def seed_state(seed: int) -> np.ndarray:
     return rs
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _next(rs: np.ndarray) -> np.uint64:
     """Next 64-bit output of xoshiro256++; advances the state ``rs`` in place."""
     s0 = rs[0]
@@ -148,7 +162,7 @@ def _next(rs: np.ndarray) -> np.uint64:
     return result
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _uniform(rs: np.ndarray) -> float:
     """Uniform double in ``[0, 1)`` from the top 53 bits of one output."""
     return float(np.int64(_next(rs) >> _SH11)) * _TWO_M53
@@ -182,7 +196,7 @@ _ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
 _ZIG_R = 3.442620
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _normal(rs: np.ndarray) -> float:
     """A standard normal draw by the ziggurat method (Marsaglia & Tsang 2000).
 
@@ -214,7 +228,7 @@ def _normal(rs: np.ndarray) -> float:
             return hz * _ZIG_W[iz]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _gamma(rs: np.ndarray, shape: float) -> float:
     """A ``Gamma(shape, 1)`` draw for ``shape >= 1``.
 
@@ -237,14 +251,14 @@ def _gamma(rs: np.ndarray, shape: float) -> float:
             return d * t
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _beta(rs: np.ndarray, a: float, b: float) -> float:
     """A ``Beta(a, b)`` draw for ``a, b >= 1`` as ``G_a / (G_a + G_b)``."""
     ga = _gamma(rs, a)
     return ga / (ga + _gamma(rs, b))
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _log_gamma(rs: np.ndarray, shape: float) -> float:
     """Logarithm of a ``Gamma(shape, 1)`` draw, exact also for tiny shapes.
 
@@ -257,7 +271,7 @@ def _log_gamma(rs: np.ndarray, shape: float) -> float:
     return math.log(_gamma(rs, shape + 1.0)) + math.log(u) / shape
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _binomial_inversion(rs: np.ndarray, n: int, p: float) -> int:
     """Binomial(n, p) by sequential search of the cdf; for small ``n p`` (and ``p <= 1/2``)."""
     u = _uniform(rs)
@@ -279,25 +293,23 @@ def _binomial_inversion(rs: np.ndarray, n: int, p: float) -> int:
     return x
 
 
-#: log(k!) tabulated for k < _LOG_FACTORIAL_N (8 KB, saves a logarithm per lookup in the
-#: exact tests of BTRS and PTRS); Stirling's series above (error < 1e-13 there).
-_LOG_FACTORIAL_N = 1024
+#: log(k!) tabulated for k < _LOG_FACTORIAL_N (64 KB, saves a logarithm per lookup in the
+#: exact test of BTRS); ``lgamma`` above.  (With Stirling's series above the table instead,
+#: LLVM computed the series' logarithm on every lookup, table hit or not, since it may
+#: evaluate a logarithm speculatively; ``lgamma`` is a call it must not hoist.)
+_LOG_FACTORIAL_N = 8192
 _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(_LOG_FACTORIAL_N)])
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _log_factorial(k: float) -> float:
-    """``log(k!)`` for integer-valued ``k >= 0``: table below 1024, else Stirling's series."""
+    """``log(k!)`` for integer-valued ``k >= 0``: table below 8192, else ``lgamma``."""
     if k < _LOG_FACTORIAL_N:
         return _LOG_FACTORIAL[int(k)]
-    x = k + 1.0
-    r = 1.0 / x
-    r2 = r * r
-    return ((x - 0.5) * math.log(x) - x + 0.9189385332046728
-            + r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 / 1260.0)))
+    return math.lgamma(k + 1.0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _binomial_btrs(rs: np.ndarray, n: int, p: float) -> int:
     """Binomial(n, p) for ``n p >= 10``, ``p <= 1/2``: transformed rejection with squeeze.
 
@@ -341,7 +353,7 @@ def _binomial_btrs(rs: np.ndarray, n: int, p: float) -> int:
             return int(k)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_kernel_jit(inline="always")
 def _binomial(rs: np.ndarray, n: int, p: float) -> int:
     """Exact Binomial(n, p) draw: inversion when ``n min(p, 1-p) < 10``, else BTRS.
 
@@ -357,7 +369,7 @@ def _binomial(rs: np.ndarray, n: int, p: float) -> int:
     return n - x if flip else x
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _poisson(rs: np.ndarray, mu: float) -> int:
     """Exact Poisson(mu) draw: inversion below ``mu = 10``, else PTRS.
 
@@ -405,13 +417,13 @@ def _poisson(rs: np.ndarray, mu: float) -> int:
             return int(k)
 
 
-#: Below this many people left to allocate, classes are drawn one person at a time.
-#: (With the inlined generator, switching instead when fewer than 1, 2 or 3 people per class
-#: still to visit are left measured no faster on kosovo_aggregate.)
-_CATEGORICAL_BELOW = 6
+#: Below this many people left to allocate, classes are drawn one person at a time.  With
+#: the branch-free categorical draw, 12 to 32 measured alike on kosovo_aggregate and 6 or
+#: 64 slower (binomial draws by inversion cost a mispredicted loop exit each).
+_CATEGORICAL_BELOW = 20
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _multinomial_into(
     rs: np.ndarray, count: int, weights: np.ndarray, suffix: np.ndarray, out: np.ndarray
 ) -> None:
@@ -422,7 +434,7 @@ def _multinomial_into(
     pattern measured slower); each gets ``Binomial(rest, w_k / sum of the weights not yet
     visited)`` (the conditional binomial decomposition of the multinomial) until fewer than
     ``_CATEGORICAL_BELOW`` people are left, who are then placed one by one with categorical
-    draws.  Both steps are exact.
+    draws by inversion of the cumulative weights.  Both steps are exact.
     """
     K = weights.shape[0]
     acc = 0.0
@@ -445,23 +457,20 @@ def _multinomial_into(
         # last cell takes the rest (or all remaining weights are zero: degenerate input)
         out[i] += rest
         return
-    total = suffix[i]
+    # one person at a time: the class is the last t with suffix[t] >= y, for y uniform on
+    # (0, suffix[i]].  suffix is non-increasing, so this is a count over all K classes, with
+    # no branch to mispredict: classes before i all have suffix >= suffix[i] >= y, and a
+    # class of zero weight is never the last one counted (y > 0, hence the floor).
+    top = suffix[i]
     for _ in range(rest):
-        u = _uniform(rs) * total
-        c = 0.0
-        chosen = i
-        for t in range(i, K):
-            wt = weights[t]
-            if wt <= 0.0:
-                break
-            chosen = t
-            c += wt
-            if u < c:
-                break
-        out[chosen] += 1
+        y = max(top * (1.0 - _uniform(rs)), _SMALLEST_POSITIVE)
+        cnt = 0
+        for t in range(K):
+            cnt += suffix[t] >= y
+        out[cnt - 1] += 1
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _sweep(
     rs: np.ndarray,
     patterns: np.ndarray,
@@ -505,8 +514,9 @@ def _sweep(
         for j in range(J):
             q[k, j] = 1.0 - lam[k, j]
         m[k] = 0
-        for j in range(J):
-            s[k, j] = 0
+    for j in range(J):
+        for k in range(K):
+            s[j, k] = 0
 
     # ---- 1. (n0, z_missing) ------------------------------------------------------------
     p0 = 0.0
@@ -613,22 +623,35 @@ def _sweep(
             for k in range(K):
                 w[k] = math.exp(w[k] - mx)
         _multinomial_into(rs, counts[c], w, suffix, alloc)
-        for k in range(K):
-            a = alloc[k]
-            if a > 0:
-                m[k] += a
-                for j in range(J):
-                    if patterns[c, j]:
-                        s[k, j] += a
+        if counts[c] >= 8:
+            # s is stored list by list (s[j, k]): whole-row adds, with no branch on which
+            # classes got people (a mispredicted branch per class on large cells)
+            for k in range(K):
+                m[k] += alloc[k]
+            for t in range(on_start[c], on_start[c + 1]):
+                j = on_idx[t]
+                for k in range(K):
+                    s[j, k] += alloc[k]
+        else:
+            # a handful of people: at most that many classes to update
+            for k in range(K):
+                a = alloc[k]
+                if a > 0:
+                    m[k] += a
+                    for t in range(on_start[c], on_start[c + 1]):
+                        s[on_idx[t], k] += a
 
     _update_lambda(rs, lam, m, s)
     _label_swaps(rs, m, lam, state_f[0])
     _update_sticks(rs, pi, v, state_f, m, logv, log1mv, a_alpha, b_alpha)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _update_lambda(rs: np.ndarray, lam: np.ndarray, m: np.ndarray, s: np.ndarray) -> None:
     """Step 3: ``lambda_jk | z ~ Beta(1 + s_kj, 1 + m_k - s_kj)`` (uniform for empty classes).
+
+    ``s`` is stored list by list, ``s[j, k]``, so that the sweep adds a cell's allocation to
+    it a whole row at a time.
 
     When ``s_kj`` is 0 or ``m_k`` one shape is 1 and the draw is by inversion (one uniform)
     instead of two gamma draws.
@@ -641,7 +664,7 @@ def _update_lambda(rs: np.ndarray, lam: np.ndarray, m: np.ndarray, s: np.ndarray
                 lam[k, j] = _uniform(rs)
         else:
             for j in range(J):
-                skj = s[k, j]
+                skj = s[j, k]
                 if skj == 0:
                     # Beta(1, b): 1 - U^(1/b) by inversion of the cdf 1 - (1 - x)^b
                     lam[k, j] = -math.expm1(math.log(1.0 - _uniform(rs)) / (1.0 + mk))
@@ -652,13 +675,13 @@ def _update_lambda(rs: np.ndarray, lam: np.ndarray, m: np.ndarray, s: np.ndarray
                     lam[k, j] = _beta(rs, 1.0 + skj, 1.0 + mk - skj)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _log_sb_term(a: float, b: float, alpha: float) -> float:
     """``log B(1 + a, alpha + b)``: one factor of the stick-breaking marginal of the sizes."""
     return math.lgamma(1.0 + a) + math.lgamma(alpha + b) - math.lgamma(1.0 + a + alpha + b)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _label_swaps(rs: np.ndarray, m: np.ndarray, lam: np.ndarray, alpha: float) -> None:
     """Step 4: Metropolis swaps of adjacent class labels, with ``V`` integrated out.
 
@@ -709,7 +732,7 @@ def _label_swaps(rs: np.ndarray, m: np.ndarray, lam: np.ndarray, alpha: float) -
         tail += m[j + 1]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_kernel_jit()
 def _update_sticks(
     rs: np.ndarray,
     pi: np.ndarray,
@@ -862,7 +885,7 @@ def run_sweeps(
     order = np.empty(K, dtype=np.int64)
     alloc = np.zeros(K, dtype=np.int64)
     m = np.zeros(K, dtype=np.int64)
-    s = np.zeros((K, J), dtype=np.int64)
+    s = np.zeros((J, K), dtype=np.int64)
     q = np.empty((K, J))
     logv = np.empty(K)
     log1mv = np.empty(K)
