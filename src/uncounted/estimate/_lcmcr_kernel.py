@@ -294,7 +294,7 @@ def _binomial_inversion(rs: np.ndarray, n: int, p: float) -> int:
 
 
 #: log(k!) tabulated for k < _LOG_FACTORIAL_N (64 KB, saves a logarithm per lookup in the
-#: exact test of BTRS); ``lgamma`` above.  (With Stirling's series above the table instead,
+#: exact tests of BTRS and PTRS); ``lgamma`` above.  (With Stirling's series above the table instead,
 #: LLVM computed the series' logarithm on every lookup, table hit or not, since it may
 #: evaluate a logarithm speculatively; ``lgamma`` is a call it must not hoist.)
 _LOG_FACTORIAL_N = 8192
@@ -413,7 +413,7 @@ def _poisson(rs: np.ndarray, mu: float) -> int:
         if v <= 0.0:
             return int(k)  # log(v) = -infinity passes the test below
         if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
-                <= -mu + k * log_mu - math.lgamma(k + 1.0)):
+                <= -mu + k * log_mu - _log_factorial(k)):
             return int(k)
 
 
