@@ -41,9 +41,10 @@ One sweep updates, in this order (each step leaves the posterior invariant):
 5. Stick-breaking weights ``V_k | z ~ Beta(1 + m_k, alpha + sum_{h>k} m_h)``, ``V_K = 1``.
 6. ``alpha | V ~ Gamma(a_alpha + K - 1, rate = b_alpha - sum_{k<K} log(1 - V_k))``.
 
-Multinomial draws are done as sequential conditional binomials that stop as soon as the
-count is used up; since the stick-breaking prior puts most people in the first few classes
-this usually costs two or three binomial draws per pattern.
+Multinomial draws are done as sequential conditional binomials until fewer than 20 people
+are left, who are then placed one at a time by a branch-free categorical draw; since the
+stick-breaking prior puts most people in the first few classes this usually costs two or
+three binomial draws per pattern.
 
 Randomness comes from the kernel's own xoshiro256++ generator (Blackman & Vigna 2021),
 whose 4-word state is a local array of each call, seeded by SplitMix64 from the integer
