@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -248,6 +249,21 @@ def test_chains_that_pass_are_not_extended() -> None:
     assert np.array_equal(a.draws_, b.draws_)
 
 
+def _chi2_pvalue(x: np.ndarray, dist: Any, tail: float) -> float:
+    """Chi-square goodness-of-fit p-value of integer draws ``x`` against a frozen discrete
+    scipy distribution: one cell per value between its ``tail`` and ``1 - tail`` quantiles,
+    one for each tail, and cells expecting fewer than 5 draws pooled."""
+    lo, hi = (int(v) for v in dist.ppf([tail, 1 - tail]))
+    edges = np.arange(lo, hi + 1)
+    observed = np.array([np.sum(x < lo)] + [np.sum(x == e) for e in edges] + [np.sum(x > hi)])
+    expected = np.concatenate([[dist.cdf(lo - 1)], dist.pmf(edges), [dist.sf(hi)]]) * x.size
+    keep = expected >= 5
+    obs = np.append(observed[keep], observed[~keep].sum())
+    exp = np.append(expected[keep], expected[~keep].sum())
+    chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
+    return float(stats.chi2.sf(chi2, max(obs.size - 1, 1)))
+
+
 @njit
 def _binomial_draws(n: int, p: float, size: int, seed: int) -> np.ndarray:
     rs = kernel.seed_state(seed)
@@ -274,17 +290,7 @@ def _log_gamma_draws(shape: float, size: int, seed: int) -> np.ndarray:
 def test_kernel_binomial_matches_pmf(n: int, p: float) -> None:
     """The kernel's own binomial sampler (inversion / BTRS): chi-square goodness of fit."""
     x = _binomial_draws(n, p, 100_000, SEED)
-    lo, hi = stats.binom.ppf([1e-4, 1 - 1e-4], n, p).astype(int)
-    edges = np.arange(lo, hi + 2)
-    observed = np.array([np.sum(x < lo)] + [np.sum(x == k) for k in edges[:-1]]
-                        + [np.sum(x > hi)])
-    probs = np.concatenate([[stats.binom.cdf(lo - 1, n, p)], stats.binom.pmf(edges[:-1], n, p),
-                            [stats.binom.sf(hi, n, p)]])
-    keep = probs * x.size >= 5
-    obs = np.append(observed[keep], observed[~keep].sum())
-    exp = np.append(probs[keep], probs[~keep].sum()) * x.size
-    chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
-    assert stats.chi2.sf(chi2, obs.size - 1) > 1e-4
+    assert _chi2_pvalue(x, stats.binom(n, p), 1e-4) > 1e-4
 
 
 @pytest.mark.parametrize("shape", [0.01, 0.3, 1.0, 2.5, 50.0, 5000.0])
@@ -454,16 +460,7 @@ def test_generator_is_reproducible_and_seeds_differ() -> None:
 def test_kernel_poisson_matches_pmf(mu: float) -> None:
     """Inversion (mu < 10) and PTRS (mu >= 10): chi-square goodness of fit."""
     x = _poisson_draws(mu, 100_000, SEED)
-    lo, hi = stats.poisson.ppf([1e-4, 1 - 1e-4], mu).astype(int)
-    edges = np.arange(lo, hi + 1)
-    observed = np.array([np.sum(x < lo)] + [np.sum(x == k) for k in edges] + [np.sum(x > hi)])
-    probs = np.concatenate([[stats.poisson.cdf(lo - 1, mu)], stats.poisson.pmf(edges, mu),
-                            [stats.poisson.sf(hi, mu)]])
-    keep = probs * x.size >= 5
-    obs = np.append(observed[keep], observed[~keep].sum())
-    exp = np.append(probs[keep], probs[~keep].sum()) * x.size
-    chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
-    assert stats.chi2.sf(chi2, obs.size - 1) > 1e-4
+    assert _chi2_pvalue(x, stats.poisson(mu), 1e-4) > 1e-4
 
 
 @njit
@@ -495,19 +492,9 @@ def test_kernel_multinomial_split_matches_multinomial(count: int) -> None:
     assert np.all(x[:, probs == 0.0] == 0)
     for k in np.flatnonzero(probs > 0):
         p = probs[k]
-        dist = stats.binom(count, p)
         # class means within 4.5 standard errors; and the full marginal by chi-square
         assert abs(x[:, k].mean() - count * p) <= 4.5 * np.sqrt(count * p * (1 - p) / size)
-        lo, hi = (int(v) for v in dist.ppf([1e-3, 1 - 1e-3]))
-        edges = np.arange(lo, hi + 1)
-        observed = np.array([np.sum(x[:, k] < lo)] + [np.sum(x[:, k] == e) for e in edges]
-                            + [np.sum(x[:, k] > hi)])
-        expected = np.concatenate([[dist.cdf(lo - 1)], dist.pmf(edges), [dist.sf(hi)]]) * size
-        keep = expected >= 5
-        obs = np.append(observed[keep], observed[~keep].sum())
-        exp = np.append(expected[keep], expected[~keep].sum())
-        chi2 = float(np.sum((obs - exp) ** 2 / np.maximum(exp, 1e-12)))
-        assert stats.chi2.sf(chi2, max(obs.size - 1, 1)) > 1e-4, (count, k)
+        assert _chi2_pvalue(x[:, k], stats.binom(count, p), 1e-3) > 1e-4, (count, k)
 
 
 @njit

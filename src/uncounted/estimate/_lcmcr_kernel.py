@@ -80,6 +80,9 @@ _ALPHA_MIN = 1e-10
 #: Below this, w0_k = pi_k prod_j (1 - lambda_jk) is not used as the base of the class
 #: weights of observed patterns (it could have underflowed where those weights do not).
 _RATIO_MIN_BASE = 1e-250
+#: From this many people in a cell, its split is added to the class sizes and list counts a
+#: whole row at a time; below, only the classes that got someone (at most that many).
+_ROW_UPDATE_FROM = 8
 #: Smallest positive double (subnormal): a floor that keeps a uniform draw on (0, t] above 0.
 _SMALLEST_POSITIVE = 5e-324
 
@@ -92,8 +95,8 @@ _SMALLEST_POSITIVE = 5e-324
 # a thread-local Mersenne Twister behind a function call: 10 ns a double against 2 ns here).
 #
 # Numba compiles every jitted function separately and LLVM inlines only the smallest of
-# them into their callers, so each call of a small sampler cost a real call with the array argument
-# unpacked into 7 words.  The small, hot samplers are therefore inlined at numba's IR level
+# them into their callers, so each call of a small sampler cost a real call with the array
+# argument unpacked into 7 words.  The small, hot samplers are therefore inlined at numba's IR level
 # (``inline="always"``), which halved the cost of a gamma or binomial draw; the large steps
 # are not (inlining them too was no faster and made the first compilation take 150 s).
 # ``error_model="numpy"`` drops the division-by-zero checks (no division here relies on
@@ -295,9 +298,9 @@ def _binomial_inversion(rs: np.ndarray, n: int, p: float) -> int:
 
 
 #: log(k!) tabulated for k < _LOG_FACTORIAL_N (64 KB, saves a logarithm per lookup in the
-#: exact tests of BTRS and PTRS); ``lgamma`` above.  (With Stirling's series above the table instead,
-#: LLVM computed the series' logarithm on every lookup, table hit or not, since it may
-#: evaluate a logarithm speculatively; ``lgamma`` is a call it must not hoist.)
+#: exact tests of BTRS and PTRS); ``lgamma`` above.  (With Stirling's series above the table
+#: instead, LLVM computed the series' logarithm on every lookup, table hit or not, since it
+#: may evaluate a logarithm speculatively; ``lgamma`` is a call it must not hoist.)
 _LOG_FACTORIAL_N = 8192
 _LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(_LOG_FACTORIAL_N)])
 
@@ -486,7 +489,6 @@ def _sweep(
     b_alpha: float,
     max_n0: int,
     w: np.ndarray,
-    order: np.ndarray,
     suffix: np.ndarray,
     alloc: np.ndarray,
     m: np.ndarray,
@@ -624,7 +626,7 @@ def _sweep(
             for k in range(K):
                 w[k] = math.exp(w[k] - mx)
         _multinomial_into(rs, counts[c], w, suffix, alloc)
-        if counts[c] >= 8:
+        if counts[c] >= _ROW_UPDATE_FROM:
             # s is stored list by list (s[j, k]): whole-row adds, with no branch on which
             # classes got people (a mispredicted branch per class on large cells)
             for k in range(K):
@@ -883,7 +885,6 @@ def run_sweeps(
         n_obs += counts[c]
     w = np.empty(K)
     suffix = np.empty(K)
-    order = np.empty(K, dtype=np.int64)
     alloc = np.zeros(K, dtype=np.int64)
     m = np.zeros(K, dtype=np.int64)
     s = np.zeros((J, K), dtype=np.int64)
@@ -918,7 +919,7 @@ def run_sweeps(
     n_out = out_n.shape[0]
     for it in range(n_sweeps):
         _sweep(rs, patterns, counts, n_obs, lam, pi, v, state_f, state_i, a_alpha, b_alpha,
-               max_n0, w, order, suffix, alloc, m, s, q, logv, log1mv, codes, table, w0, ratio,
+               max_n0, w, suffix, alloc, m, s, q, logv, log1mv, codes, table, w0, ratio,
                on_start, on_idx)
         if (it + 1) % thin == 0 and slot < n_out:
             out_n[slot] = n_obs + state_i[0]
