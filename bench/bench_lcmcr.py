@@ -15,7 +15,13 @@ side at the same load rather than against an old printout.
 Also prints ESS per second of the default :class:`~uncounted.estimate.lcmcr.LCMCR` fit on
 kosovo_aggregate, since sweeps per second alone ignores mixing.
 
-Run: ``.venv/bin/python bench/bench_lcmcr.py [--all] [--sweeps 50000]``
+``--with-r`` also times R's LCMCR on the same machine, in turn with ours on the same tables,
+and prints the same-run ratio, which does not depend on how the recorded R figure's machine
+compares with this one.  It needs ``Rscript`` with the LCMCR package installed (``--r-lib``
+names the R library folder if it is not R's default); R and LCMCR are not project
+dependencies, and nothing of LCMCR is shipped.
+
+Run: ``.venv/bin/python bench/bench_lcmcr.py [--all] [--sweeps 50000] [--with-r [--r-lib DIR]]``
 """
 
 from __future__ import annotations
@@ -23,7 +29,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -68,10 +78,74 @@ def sweeps_per_second(
     return statistics.median(wall), statistics.median(cpu)
 
 
+#: R's side of ``--with-r``: the settings of r_reference.json's ``lcmcr_throughput`` (K = 10,
+#: seed 1, tracing off, 10,000 untimed burn-in sweeps, then ``Update(sweeps)`` timed, median
+#: of 3), printing sweeps per wall-second and per CPU-second.
+_R_THROUGHPUT = r"""
+args <- commandArgs(trailingOnly = TRUE)
+lib <- if (nzchar(args[3])) args[3] else NULL
+suppressMessages(library(LCMCR, lib.loc = lib))
+d <- read.csv(args[1])
+lists <- setdiff(names(d), "count")
+tab <- data.frame(lapply(d[lists], function(x) factor(x, levels = c(0, 1))))
+tab$Freq <- d$count
+tab <- tab[rowSums(d[lists]) > 0, ]
+sweeps <- as.integer(args[2])
+s <- lcmCR(tab, tabular = TRUE, in_list_label = "1", not_in_list_label = "0", K = 10,
+           a_alpha = 0.25, b_alpha = 0.25, seed = 1, verbose = FALSE)
+s$Deactivate_Tracing()
+invisible(capture.output(s$Update(10000, output = FALSE)))
+wall <- c(); cpu <- c()
+for (r in 1:3) {
+  t <- system.time(invisible(capture.output(s$Update(sweeps, output = FALSE))))
+  wall <- c(wall, sweeps / t[["elapsed"]])
+  cpu <- c(cpu, sweeps / (t[["user.self"]] + t[["sys.self"]]))
+}
+cat(sprintf("R_LCMCR %f %f\n", median(wall), median(cpu)))
+"""
+
+
+def r_sweeps_per_second(csv: Path, sweeps: int, r_lib: str) -> tuple[float, float]:
+    """R's LCMCR on one table, timed like :func:`sweeps_per_second`: (wall, CPU) rates."""
+    with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as f:
+        f.write(_R_THROUGHPUT)
+    try:
+        out = subprocess.run(["Rscript", f.name, str(csv), str(sweeps), r_lib],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    m = re.search(r"R_LCMCR (\S+) (\S+)", out)
+    if m is None:
+        raise RuntimeError(f"Rscript printed no timing: {out!r}")
+    return float(m.group(1)), float(m.group(2))
+
+
+def side_by_side(ref_dir: Path, tables: dict[str, CaptureHistories], chosen: list[str],
+                 sweeps: int, r_lib: str, rounds: int = 3) -> None:
+    """Ours and R's LCMCR in turn on each table, ``rounds`` times: the same-machine ratio."""
+    if shutil.which("Rscript") is None:
+        print("--with-r: Rscript not found; no side-by-side run")
+        return
+    print(f"\nside by side with R's LCMCR on this machine ({rounds} rounds, ours then R's, "
+          "each a median of 3 timed runs; per CPU-second)")
+    print(f"{'dataset':18s} {'round':>5s} {'ours/cpu-s':>11s} {'R/cpu-s':>9s} {'ratio':>7s}")
+    for ds in chosen:
+        ratios = []
+        for rnd in range(rounds):
+            _, ours = sweeps_per_second(tables[ds], sweeps)
+            _, theirs = r_sweeps_per_second(ref_dir / f"{ds}.csv", sweeps, r_lib)
+            ratios.append(ours / theirs)
+            print(f"{ds:18s} {rnd + 1:5d} {ours:11,.0f} {theirs:9,.0f} {ours / theirs:6.2f}x")
+        print(f"{ds:18s} median ratio {statistics.median(ratios):.2f}x (target >= 3x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--all", action="store_true", help="every table with an R figure")
     parser.add_argument("--sweeps", type=int, default=50_000, help="timed sweeps per run")
+    parser.add_argument("--with-r", action="store_true",
+                        help="also time R's LCMCR here, in turn with ours (needs Rscript)")
+    parser.add_argument("--r-lib", default="", help="R library folder holding LCMCR")
     args = parser.parse_args()
 
     ref_dir = _reference_dir()
@@ -103,6 +177,8 @@ def main() -> None:
               f"{r:9,.0f} {wall / r:9.2f}x {cpu / r:8.2f}x{mark}")
     print(f"geometric mean ratio (CPU time): {float(np.exp(np.mean(np.log(ratios)))):.2f}x "
           f"(target >= 3x); load average now {os.getloadavg()[0]:.2f}")
+    if args.with_r:
+        side_by_side(ref_dir, tables, chosen, args.sweeps, args.r_lib)
 
     # mixing-aware figure: effective draws of N per second for the default fit
     h = tables["kosovo_aggregate"]

@@ -274,6 +274,21 @@ def _binomial_draws(n: int, p: float, size: int, seed: int) -> np.ndarray:
 
 
 @njit
+def _int_powers(x: float, ns: np.ndarray) -> np.ndarray:
+    out = np.empty(ns.shape[0])
+    for i in range(ns.shape[0]):
+        out[i] = kernel._int_power(x, ns[i])
+    return out
+
+
+def test_kernel_int_power_matches_power() -> None:
+    """The branch-free repeated squaring gives x**n (to rounding), n = 0 included."""
+    ns = np.array([0, 1, 2, 3, 7, 12, 41, 152, 1000, 65_537, 10**6], dtype=np.int64)
+    for x in (0.0, 0.37, 0.999, 1.0):
+        np.testing.assert_allclose(_int_powers(x, ns), x ** ns.astype(float), rtol=1e-12)
+
+
+@njit
 def _log_gamma_draws(shape: float, size: int, seed: int) -> np.ndarray:
     rs = kernel.seed_state(seed)
     out = np.empty(size)
@@ -285,7 +300,10 @@ def _log_gamma_draws(shape: float, size: int, seed: int) -> np.ndarray:
 @pytest.mark.parametrize(
     ("n", "p"),
     [(5000, 0.3), (300, 0.05), (40, 0.7), (12, 0.02), (1000, 0.999), (25, 0.5),
-     (40_000, 0.4)],  # the last beyond the log-factorial table (lgamma in BTRS's exact test)
+     (40_000, 0.4),  # beyond the log-factorial table (lgamma in BTRS's exact test)
+     # inversion: n below its unrolled head (the recurrence's factor reaches 0 at x = n + 1),
+     # and n p just below BTRS's 15 (the search goes on past the head)
+     (3, 0.45), (11, 0.5), (70, 0.2), (149, 0.1)],
 )
 def test_kernel_binomial_matches_pmf(n: int, p: float) -> None:
     """The kernel's own binomial sampler (inversion / BTRS): chi-square goodness of fit."""
@@ -480,10 +498,10 @@ def _multinomial_draws(count: int, weights: np.ndarray, size: int, seed: int) ->
 _SPLIT_WEIGHTS = np.array([2.0, 0.0, 1.2, 4e-3, 0.75, 0.0, 0.05, 0.0])
 
 
-@pytest.mark.parametrize("count", [1, 7, 19, 20, 45, 3000])
+@pytest.mark.parametrize("count", [1, 7, 15, 16, 45, 3000])
 def test_kernel_multinomial_split_matches_multinomial(count: int) -> None:
     """Each class's share is Binomial(count, w_k / sum w), whether the split is made by
-    conditional binomials, by one-at-a-time categorical draws (below 20 people), or both;
+    conditional binomials, by one-at-a-time categorical draws (below 16 people), or both;
     zero-weight classes get nobody and the total is kept."""
     size = 40_000
     x = _multinomial_draws(count, _SPLIT_WEIGHTS, size, SEED)
