@@ -279,9 +279,10 @@ def _log_gamma(rs: np.ndarray, shape: float) -> float:
 def _int_power(x: float, n: int) -> float:
     """``x ** n`` for an integer ``n >= 0`` by repeated squaring, without a branch per bit.
 
-    numba's ``**`` branches on every bit of ``n`` (``if n & 1``); with ``n`` the number of
-    people left in a cell, that branch is mispredicted in most binomial draws.  Here each bit
-    selects the factor (a conditional move) instead.
+    numba's ``**`` branches on every bit of ``n`` (``if n & 1``), and ``n``, the number of
+    people left in a cell, changes from draw to draw.  Here each bit selects the factor (a
+    conditional move) instead: with ``**`` in the inversion binomial, kosovo_aggregate's
+    sweeps measured 22% slower (paired timing from common chain states, 2026-12-07).
     """
     r = 1.0
     while n:
