@@ -15,13 +15,14 @@ side at the same load rather than against an old printout.
 Also prints ESS per second of the default :class:`~uncounted.estimate.lcmcr.LCMCR` fit on
 kosovo_aggregate, since sweeps per second alone ignores mixing.
 
-``--with-r`` also times R's LCMCR on the same machine, in turn with ours on the same tables,
-and prints the same-run ratio, which does not depend on how the recorded R figure's machine
-compares with this one.  It needs ``Rscript`` with the LCMCR package installed (``--r-lib``
-names the R library folder if it is not R's default); R and LCMCR are not project
-dependencies, and nothing of LCMCR is shipped.
+``--with-r`` also times R's LCMCR on the same machine, in turn with ours on the same tables
+(``--r-rounds`` times each), and prints the same-run ratio, which does not depend on how the
+recorded R figure's machine compares with this one.  It needs ``Rscript`` with the LCMCR
+package installed (``--r-lib`` names the R library folder if it is not R's default); R and
+LCMCR are not project dependencies, and nothing of LCMCR is shipped.
 
-Run: ``.venv/bin/python bench/bench_lcmcr.py [--all] [--sweeps 50000] [--with-r [--r-lib DIR]]``
+Run: ``.venv/bin/python bench/bench_lcmcr.py [--all] [--sweeps 50000]
+[--with-r [--r-lib DIR] [--r-rounds 3]]``
 """
 
 from __future__ import annotations
@@ -146,6 +147,9 @@ def main() -> None:
     parser.add_argument("--with-r", action="store_true",
                         help="also time R's LCMCR here, in turn with ours (needs Rscript)")
     parser.add_argument("--r-lib", default="", help="R library folder holding LCMCR")
+    parser.add_argument("--r-rounds", type=int, default=3,
+                        help="rounds of ours-then-R's per table (a sweep's cost swings with the "
+                             "chain's state and the machine: use more to settle a few percent)")
     args = parser.parse_args()
 
     ref_dir = _reference_dir()
@@ -178,7 +182,7 @@ def main() -> None:
     print(f"geometric mean ratio (CPU time): {float(np.exp(np.mean(np.log(ratios)))):.2f}x "
           f"(target >= 3x); load average now {os.getloadavg()[0]:.2f}")
     if args.with_r:
-        side_by_side(ref_dir, tables, chosen, args.sweeps, args.r_lib)
+        side_by_side(ref_dir, tables, chosen, args.sweeps, args.r_lib, args.r_rounds)
 
     # mixing-aware figure: effective draws of N per second for the default fit
     h = tables["kosovo_aggregate"]
