@@ -331,6 +331,30 @@ def test_kernel_gamma_matches_cdf(shape: float) -> None:
     assert stats.kstest(logs, cdf).pvalue > 1e-4
 
 
+@njit
+def _alpha_draws(a_alpha: float, b_alpha: float, size: int, seed: int) -> np.ndarray:
+    """The alpha step alone: with one class there are no sticks, so its full conditional is
+    the prior, Gamma(a_alpha, rate = b_alpha)."""
+    rs = kernel.seed_state(seed)
+    pi, v, state_f = np.ones(1), np.ones(1), np.ones(1)
+    m = np.array([5], dtype=np.int64)
+    scratch = np.empty(1), np.empty(1)
+    out = np.empty(size)
+    for i in range(size):
+        kernel._update_sticks(rs, pi, v, state_f, m, scratch[0], scratch[1], a_alpha, b_alpha)
+        out[i] = state_f[0]
+    return out
+
+
+@pytest.mark.parametrize("a_alpha", [0.4, 2.5])
+def test_kernel_alpha_step_matches_gamma(a_alpha: float) -> None:
+    """Both ways of drawing alpha: on the log scale (shape below 1) and directly (above)."""
+    x = _alpha_draws(a_alpha, 1.5, 50_000, SEED)
+    assert stats.kstest(x, stats.gamma(a_alpha, scale=1 / 1.5).cdf).pvalue > 1e-4
+    # and a wrong rate is detected
+    assert stats.kstest(x, stats.gamma(a_alpha, scale=1 / 1.6).cdf).pvalue < 1e-4
+
+
 def test_parallel_chains_give_the_same_draws() -> None:
     """n_jobs runs chains in threads; each chain reseeds per block, so draws are identical."""
     kw = dict(chains=3, burnin=500, samples=100, thinning=5, random_state=21)
