@@ -54,8 +54,15 @@ def _reference_dir() -> Path:
     return Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 
 
+#: The reference's throughput settings (r_reference.json's ``lcmcr_throughput``), used for
+#: ours and handed to R's side of ``--with-r``: K, untimed warm-up sweeps, timed runs.
+_K = 10
+_WARMUP = 10_000
+_RUNS = 3
+
+
 def sweeps_per_second(
-    h: CaptureHistories, sweeps: int, k: int = 10, runs: int = 3
+    h: CaptureHistories, sweeps: int, k: int = _K, runs: int = _RUNS
 ) -> tuple[float, float]:
     """Median over ``runs`` of sweeps per second after 10,000 warm-up sweeps.
 
@@ -67,7 +74,7 @@ def sweeps_per_second(
     cnt = np.ascontiguousarray(h.counts, dtype=np.int64)
     lam, pi, v, sf, si = kernel.init_state(h.n_observed, k, h.k, 0.25, 0.25, 1)
     e, ei = np.empty(0), np.empty(0, dtype=np.int64)
-    kernel.run_sweeps(pat, cnt, lam, pi, v, sf, si, 0.25, 0.25, -1, 10_000, 10_001, 2,
+    kernel.run_sweeps(pat, cnt, lam, pi, v, sf, si, 0.25, 0.25, -1, _WARMUP, _WARMUP + 1, 2,
                       e, e, ei)
     wall, cpu = [], []
     for r in range(runs):
@@ -79,9 +86,10 @@ def sweeps_per_second(
     return statistics.median(wall), statistics.median(cpu)
 
 
-#: R's side of ``--with-r``: the settings of r_reference.json's ``lcmcr_throughput`` (K = 10,
-#: seed 1, tracing off, 10,000 untimed burn-in sweeps, then ``Update(sweeps)`` timed, median
-#: of 3), printing sweeps per wall-second and per CPU-second.
+#: R's side of ``--with-r``: the settings of r_reference.json's ``lcmcr_throughput`` (seed 1,
+#: tracing off; K, the untimed burn-in and the number of timed ``Update(sweeps)`` runs come
+#: from ``_K``, ``_WARMUP`` and ``_RUNS``), printing the median sweeps per wall-second and per
+#: CPU-second.
 _R_THROUGHPUT = r"""
 args <- commandArgs(trailingOnly = TRUE)
 lib <- if (nzchar(args[3])) args[3] else NULL
@@ -92,12 +100,13 @@ tab <- data.frame(lapply(d[lists], function(x) factor(x, levels = c(0, 1))))
 tab$Freq <- d$count
 tab <- tab[rowSums(d[lists]) > 0, ]
 sweeps <- as.integer(args[2])
-s <- lcmCR(tab, tabular = TRUE, in_list_label = "1", not_in_list_label = "0", K = 10,
+K <- as.integer(args[4]); warmup <- as.integer(args[5]); runs <- as.integer(args[6])
+s <- lcmCR(tab, tabular = TRUE, in_list_label = "1", not_in_list_label = "0", K = K,
            a_alpha = 0.25, b_alpha = 0.25, seed = 1, verbose = FALSE)
 s$Deactivate_Tracing()
-invisible(capture.output(s$Update(10000, output = FALSE)))
+invisible(capture.output(s$Update(warmup, output = FALSE)))
 wall <- c(); cpu <- c()
-for (r in 1:3) {
+for (r in 1:runs) {
   t <- system.time(invisible(capture.output(s$Update(sweeps, output = FALSE))))
   wall <- c(wall, sweeps / t[["elapsed"]])
   cpu <- c(cpu, sweeps / (t[["user.self"]] + t[["sys.self"]]))
@@ -110,8 +119,8 @@ def r_sweeps_per_second(script: Path, csv: Path, sweeps: int, r_lib: str) -> tup
     """R's LCMCR on one table, timed like :func:`sweeps_per_second`: (wall, CPU) rates.
 
     ``script`` holds :data:`_R_THROUGHPUT`."""
-    out = subprocess.run(["Rscript", str(script), str(csv), str(sweeps), r_lib],
-                         capture_output=True, text=True, check=True).stdout
+    argv = [str(script), str(csv), str(sweeps), r_lib, str(_K), str(_WARMUP), str(_RUNS)]
+    out = subprocess.run(["Rscript", *argv], capture_output=True, text=True, check=True).stdout
     m = re.search(r"R_LCMCR (\S+) (\S+)", out)
     if m is None:
         raise RuntimeError(f"Rscript printed no timing: {out!r}")
@@ -125,7 +134,7 @@ def side_by_side(ref_dir: Path, tables: dict[str, CaptureHistories], chosen: lis
         print("--with-r: Rscript not found; no side-by-side run")
         return
     print(f"\nside by side with R's LCMCR on this machine ({rounds} rounds, ours then R's, "
-          "each a median of 3 timed runs; per CPU-second)")
+          f"each a median of {_RUNS} timed runs; per CPU-second)")
     print(f"{'dataset':18s} {'round':>5s} {'ours/cpu-s':>11s} {'R/cpu-s':>9s} {'ratio':>7s}")
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "lcmcr_throughput.R"
@@ -165,8 +174,8 @@ def main() -> None:
     sweeps_per_second(tables["kosovo_aggregate"], 10, runs=1)
     print(f"numba compile/load: {time.perf_counter() - t0:.1f} s (excluded below)")
     print(f"cpu count: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
-    print("LCMCR Gibbs sweeps per second, one chain, K = 10 "
-          f"(10,000 warm-up, {args.sweeps:,} timed, median of 3)")
+    print(f"LCMCR Gibbs sweeps per second, one chain, K = {_K} "
+          f"({_WARMUP:,} warm-up, {args.sweeps:,} timed, median of {_RUNS})")
     print("(ours per wall-clock second, and per CPU second of the sampling thread; R's figure"
           " is wall-clock on an idle machine)")
     print(f"{'dataset':18s} {'lists':>5s} {'cells':>5s} {'n':>6s} {'ours/wall-s':>12s} "

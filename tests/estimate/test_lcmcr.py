@@ -338,10 +338,10 @@ def _alpha_draws(a_alpha: float, b_alpha: float, size: int, seed: int) -> np.nda
     rs = kernel.seed_state(seed)
     pi, v, state_f = np.ones(1), np.ones(1), np.ones(1)
     m = np.array([5], dtype=np.int64)
-    scratch = np.empty(1), np.empty(1)
+    logv, log1mv = np.empty(1), np.empty(1)
     out = np.empty(size)
     for i in range(size):
-        kernel._update_sticks(rs, pi, v, state_f, m, scratch[0], scratch[1], a_alpha, b_alpha)
+        kernel._update_sticks(rs, pi, v, state_f, m, logv, log1mv, a_alpha, b_alpha)
         out[i] = state_f[0]
     return out
 
